@@ -1,0 +1,176 @@
+/*
+ * rn.h — the public C API of rn, an ONNX-compatible inference runtime.
+ *
+ * The only header an embedding program includes. All types are opaque.
+ *
+ * Errors: every function that can fail returns an `rn_status *`. NULL means
+ * success; otherwise the caller owns the status, reads its code and message,
+ * and frees it with rn_status_free(). Messages say what failed and where
+ * (file, node name, op type).
+ *
+ * Thread-safety: a compiled rn_session may be run from several threads at
+ * once (rn_session_run is thread-safe). Models, options and tensors are not
+ * synchronized: do not modify one object from two threads at once.
+ */
+#ifndef RN_H
+#define RN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define RN_VERSION_MAJOR 0
+#define RN_VERSION_MINOR 1
+#define RN_VERSION_PATCH 0
+
+#if defined(__GNUC__)
+#define RN_API __attribute__((visibility("default")))
+#else
+#define RN_API
+#endif
+
+/* Maximum tensor rank rn handles. */
+#define RN_MAX_RANK 8
+
+/* ---------------------------------------------------------------- status */
+
+typedef enum rn_status_code {
+  RN_OK = 0,
+  RN_ERR_INVALID_ARGUMENT = 1, /* bad argument from the caller */
+  RN_ERR_INVALID_MODEL = 2,    /* malformed or inconsistent model */
+  RN_ERR_UNSUPPORTED = 3,      /* valid, but rn cannot run it (op, opset, type) */
+  RN_ERR_IO = 4,               /* file could not be read */
+  RN_ERR_OUT_OF_MEMORY = 5,
+  RN_ERR_LIMIT = 6,            /* a configured limit was exceeded */
+  RN_ERR_RUNTIME = 7,          /* failure while running */
+  RN_ERR_NOT_FOUND = 8         /* a named input/output/plugin does not exist */
+} rn_status_code;
+
+typedef struct rn_status rn_status;
+
+RN_API rn_status_code rn_status_get_code(const rn_status *status);
+RN_API const char *rn_status_message(const rn_status *status);
+RN_API void rn_status_free(rn_status *status);
+RN_API const char *rn_status_code_name(rn_status_code code);
+
+/* Run-time version, "MAJOR.MINOR.PATCH". */
+RN_API const char *rn_version(void);
+
+/* ---------------------------------------------------------------- tensors */
+
+/* Element types; the values are ONNX TensorProto.DataType's. */
+typedef enum rn_dtype {
+  RN_DTYPE_UNDEFINED = 0,
+  RN_DTYPE_FLOAT = 1,
+  RN_DTYPE_UINT8 = 2,
+  RN_DTYPE_INT8 = 3,
+  RN_DTYPE_UINT16 = 4,
+  RN_DTYPE_INT16 = 5,
+  RN_DTYPE_INT32 = 6,
+  RN_DTYPE_INT64 = 7,
+  RN_DTYPE_STRING = 8, /* not supported for computation */
+  RN_DTYPE_BOOL = 9,   /* one byte per element, 0 or 1 */
+  RN_DTYPE_FLOAT16 = 10,
+  RN_DTYPE_DOUBLE = 11,
+  RN_DTYPE_UINT32 = 12,
+  RN_DTYPE_UINT64 = 13
+} rn_dtype;
+
+typedef struct rn_tensor rn_tensor;
+
+/* Size in bytes of one element (0 for undefined/string). */
+RN_API size_t rn_dtype_size(rn_dtype dtype);
+RN_API const char *rn_dtype_name(rn_dtype dtype);
+
+/* A new zero-filled tensor that owns its memory. */
+RN_API rn_status *rn_tensor_create(rn_dtype dtype, const int64_t *dims, int rank,
+                                   rn_tensor **out);
+/* A tensor over caller memory (not copied, not freed by rn). `data` must hold
+ * at least `nbytes` bytes and stay valid while the tensor is used. */
+RN_API rn_status *rn_tensor_wrap(rn_dtype dtype, const int64_t *dims, int rank,
+                                 void *data, size_t nbytes, rn_tensor **out);
+/* Parses a serialized ONNX TensorProto (as in backend-test .pb files).
+ * `name_out`, if not NULL, receives the tensor's name (free with free()). */
+RN_API rn_status *rn_tensor_from_onnx(const void *bytes, size_t size, rn_tensor **out,
+                                      char **name_out);
+RN_API void rn_tensor_free(rn_tensor *tensor);
+
+RN_API rn_dtype rn_tensor_dtype(const rn_tensor *tensor);
+RN_API int rn_tensor_rank(const rn_tensor *tensor);
+/* Returns a pointer to `rank` dims, valid while the tensor lives. */
+RN_API const int64_t *rn_tensor_dims(const rn_tensor *tensor);
+RN_API int64_t rn_tensor_numel(const rn_tensor *tensor);
+RN_API size_t rn_tensor_nbytes(const rn_tensor *tensor);
+RN_API void *rn_tensor_data(rn_tensor *tensor);
+
+/* ---------------------------------------------------------------- models */
+
+typedef struct rn_model rn_model;
+
+/* Loads an ONNX model. External data files are resolved relative to the
+ * model's folder and must stay inside it. */
+RN_API rn_status *rn_model_load_file(const char *path, rn_model **out);
+/* Loads an ONNX model from memory (copied as needed; the buffer can be freed
+ * after the call). `base_dir` resolves external data; NULL forbids it. */
+RN_API rn_status *rn_model_load_memory(const void *bytes, size_t size, const char *base_dir,
+                                       rn_model **out);
+RN_API void rn_model_free(rn_model *model);
+
+/* Metadata: graph name, producer, and metadata_props by key (NULL if absent). */
+RN_API const char *rn_model_graph_name(const rn_model *model);
+RN_API const char *rn_model_metadata(const rn_model *model, const char *key);
+
+/* ---------------------------------------------------------------- sessions */
+
+typedef struct rn_session_options rn_session_options;
+
+RN_API rn_status *rn_session_options_create(rn_session_options **out);
+RN_API void rn_session_options_free(rn_session_options *options);
+/* Threads for kernels that run in parallel (0 = one per core). */
+RN_API rn_status *rn_session_options_set_threads(rn_session_options *options, int threads);
+/* Constant folding and graph optimizations (on by default). */
+RN_API rn_status *rn_session_options_set_optimize(rn_session_options *options, int enabled);
+
+typedef struct rn_session rn_session;
+
+/* Compiles `model` for running. The session keeps what it needs: the model
+ * may be freed afterwards. */
+RN_API rn_status *rn_session_create(const rn_model *model, const rn_session_options *options,
+                                    rn_session **out);
+RN_API void rn_session_free(rn_session *session);
+
+/* Graph inputs (initializers excluded) and outputs, in model order. */
+RN_API int rn_session_input_count(const rn_session *session);
+RN_API int rn_session_output_count(const rn_session *session);
+RN_API const char *rn_session_input_name(const rn_session *session, int index);
+RN_API const char *rn_session_output_name(const rn_session *session, int index);
+
+/* Declared type and shape of an input/output. `dims` (RN_MAX_RANK entries)
+ * receives -1 for dynamic dims; `dim_names`, if not NULL, receives the
+ * symbolic name of each dynamic dim (or NULL). Rank -1 = unknown. */
+typedef struct rn_value_info {
+  rn_dtype dtype;
+  int rank;
+  int64_t dims[RN_MAX_RANK];
+  const char *dim_names[RN_MAX_RANK];
+} rn_value_info;
+RN_API rn_status *rn_session_input_info(const rn_session *session, int index,
+                                        rn_value_info *info);
+RN_API rn_status *rn_session_output_info(const rn_session *session, int index,
+                                         rn_value_info *info);
+
+/* Runs the session. `input_names`/`inputs`: n_inputs pairs. For each of the
+ * n_outputs names, outputs[i] is either a caller tensor of the right dtype
+ * and shape (written in place) or NULL, in which case rn creates the tensor
+ * and stores it there (the caller frees it). Thread-safe. */
+RN_API rn_status *rn_session_run(rn_session *session, int n_inputs, const char *const *input_names,
+                                 rn_tensor *const *inputs, int n_outputs,
+                                 const char *const *output_names, rn_tensor **outputs);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* RN_H */
