@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 enum { ARENA_ALIGN = 64, SHAPE_LIKE_MAX_ELEMENTS = 64 };
 
@@ -355,7 +356,14 @@ void rn_run_arena_free(rn_run_arena *a) {
   free(a);
 }
 
-rn_status *rn_plan_execute(const rn_graph *g, const rn_plan *plan, rn_run_arena *arena) {
+static double now_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+rn_status *rn_plan_execute(const rn_graph *g, const rn_plan *plan, rn_run_arena *arena,
+                           double *times) {
   size_t pos = 0;
   for (int s = 0; s < plan->n_steps; s++) {
     const rn_plan_step *step = &plan->steps[s];
@@ -368,7 +376,9 @@ rn_status *rn_plan_execute(const rn_graph *g, const rn_plan *plan, rn_run_arena 
                      arena->step_args + pos + n->n_inputs,
                      step->ws_size ? (char *)arena->memory + step->ws_offset : NULL};
     pos += (size_t)n->n_inputs + (size_t)n->n_outputs;
+    if (times) times[2 * s] = now_us();
     rn_status *st = n->op->run(&ctx);
+    if (times) times[2 * s + 1] = now_us();
     if (st) {
       if (!strstr(rn_status_message(st), "node '")) {
         char label[300];

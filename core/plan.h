@@ -83,7 +83,9 @@ struct rn_run_arena {
 rn_run_arena *rn_run_arena_new(const rn_graph *g, const rn_plan *plan);
 void rn_run_arena_free(rn_run_arena *a);
 
-/* Executes the plan's steps on an arena whose input views are bound. */
-rn_status *rn_plan_execute(const rn_graph *g, const rn_plan *plan, rn_run_arena *arena);
+/* Executes the plan's steps on an arena whose input views are bound. If
+ * `times` is not NULL it receives each step's start and end (microseconds). */
+rn_status *rn_plan_execute(const rn_graph *g, const rn_plan *plan, rn_run_arena *arena,
+                           double *times);
 
 #endif

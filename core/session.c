@@ -5,25 +5,8 @@
 #include <string.h>
 
 #include "model.h"
-#include "plan.h"
 
-enum { MAX_CACHED_PLANS = 16 };
-
-struct rn_session_options {
-  int threads;
-  int optimize;
-};
-
-struct rn_session {
-  rn_graph *graph;     /* private copy with ops resolved */
-  int *order;          /* nodes needed for the outputs, topologically sorted */
-  int n_order;
-  rn_session_options options;
-  pthread_mutex_t lock;   /* guards plans, their pools and counters */
-  rn_plan *plans[MAX_CACHED_PLANS];
-  int n_plans;
-  unsigned long clock;
-};
+#include "session.h"
 
 rn_status *rn_session_options_create(rn_session_options **out) {
   if (!out) return rn_error(RN_ERR_INVALID_ARGUMENT, "rn_session_options_create: out is NULL");
@@ -45,6 +28,12 @@ rn_status *rn_session_options_set_threads(rn_session_options *o, int threads) {
 rn_status *rn_session_options_set_optimize(rn_session_options *o, int enabled) {
   if (!o) return rn_error(RN_ERR_INVALID_ARGUMENT, "options is NULL");
   o->optimize = enabled != 0;
+  return NULL;
+}
+
+rn_status *rn_session_options_set_profiling(rn_session_options *o, int enabled) {
+  if (!o) return rn_error(RN_ERR_INVALID_ARGUMENT, "options is NULL");
+  o->profiling = enabled != 0;
   return NULL;
 }
 
@@ -142,6 +131,7 @@ rn_status *rn_session_create(const rn_model *model, const rn_session_options *op
 void rn_session_free(rn_session *s) {
   if (!s) return;
   for (int i = 0; i < s->n_plans; i++) rn_plan_free(s->plans[i]);
+  free(s->events);
   pthread_mutex_destroy(&s->lock);
   rn_graph_free(s->graph);
   free(s->order);
@@ -298,7 +288,13 @@ rn_status *rn_session_run(rn_session *s, int n_inputs, const char *const *input_
     int v = g->inputs[k];
     if (plan->values[v].kind == RN_SLOT_INPUT) arena->views[v].data = bound[k]->data;
   }
-  st = rn_plan_execute(g, plan, arena);
+  double *times = NULL;
+  if (s->options.profiling) times = malloc(sizeof(double) * 2 * ((size_t)plan->n_steps + 1));
+  st = rn_plan_execute(g, plan, arena, times);
+  if (times) {
+    if (!st) rn_session_record_profile(s, plan, times);
+    free(times);
+  }
   for (int i = 0; i < n_outputs && !st; i++) {
     const rn_tensor *src = &arena->views[out_values[i]];
     if (outputs[i]) {

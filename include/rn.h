@@ -134,6 +134,9 @@ RN_API rn_status *rn_session_options_set_threads(rn_session_options *options, in
 /* Constant folding and graph optimizations (on by default). */
 RN_API rn_status *rn_session_options_set_optimize(rn_session_options *options, int enabled);
 
+/* Record per-node timings of every run (see rn_session_write_profile). */
+RN_API rn_status *rn_session_options_set_profiling(rn_session_options *options, int enabled);
+
 typedef struct rn_session rn_session;
 
 /* Compiles `model` for running. The session keeps what it needs: the model
@@ -169,6 +172,69 @@ RN_API rn_status *rn_session_output_info(const rn_session *session, int index,
 RN_API rn_status *rn_session_run(rn_session *session, int n_inputs, const char *const *input_names,
                                  rn_tensor *const *inputs, int n_outputs,
                                  const char *const *output_names, rn_tensor **outputs);
+
+
+/* ---------------------------------------------------------------- introspection */
+
+/* One node of a compiled session, with shapes from the most recent run
+ * (or from the model's static input shapes if it has not run yet). */
+typedef struct rn_node_info {
+  const char *name;    /* valid while the session lives */
+  const char *op_type;
+  const char *domain;  /* "" for the default ONNX domain */
+  rn_dtype dtype;      /* of the first output */
+  int rank;            /* of the first output; -1 if not known yet */
+  int64_t dims[RN_MAX_RANK];
+  int64_t params;      /* elements of float initializers it reads (BatchNorm's
+                          running mean/var are buffers, not parameters) */
+  int64_t macs;        /* multiply-accumulates (convolutions, matrix products) */
+  int folded;          /* 1 if evaluated once at compile time */
+} rn_node_info;
+
+RN_API int rn_session_node_count(const rn_session *session);
+RN_API rn_status *rn_session_node_info(rn_session *session, int index, rn_node_info *info);
+/* Writes the per-node timings recorded since the last call as a Chrome trace
+ * (chrome://tracing, Perfetto); needs profiling enabled in the options. */
+RN_API rn_status *rn_session_write_profile(rn_session *session, const char *path);
+/* Writes the model's graph in Graphviz dot format. */
+RN_API rn_status *rn_model_write_dot(const rn_model *model, const char *path);
+
+/* ---------------------------------------------------------------- images */
+
+/* A decoded 8-bit image: height x width x channels (1 gray, 2 gray+alpha,
+ * 3 RGB, 4 RGBA), rows top to bottom, channels interleaved. PNG and JPEG
+ * (decoded with libpng / libjpeg-turbo). */
+typedef struct rn_image rn_image;
+
+RN_API rn_status *rn_image_load_file(const char *path, rn_image **out);
+RN_API rn_status *rn_image_load_memory(const void *bytes, size_t size, rn_image **out);
+RN_API void rn_image_free(rn_image *image);
+RN_API int rn_image_width(const rn_image *image);
+RN_API int rn_image_height(const rn_image *image);
+RN_API int rn_image_channels(const rn_image *image);
+RN_API const uint8_t *rn_image_pixels(const rn_image *image);
+
+/* Preprocessing, identical to torchvision's classification transforms
+ * (PIL): convert to gray or RGB, resize the shorter side to `resize`
+ * (bilinear with antialias), center-crop to crop_height x crop_width, scale
+ * to [0,1], then (if normalize) (x - mean) / std per channel. */
+typedef struct rn_preprocess {
+  int channels;      /* 1 (gray) or 3 (RGB) */
+  int resize;        /* shorter side after resizing; 0 = no resize */
+  int crop_height;   /* 0 = no crop */
+  int crop_width;
+  int normalize;     /* apply mean/std */
+  float mean[3];
+  float std[3];
+} rn_preprocess;
+
+/* ImageNet defaults for a crop of height x width: resize = 256/224 of the
+ * crop's shorter side, ImageNet mean/std, RGB. */
+RN_API void rn_preprocess_imagenet(rn_preprocess *pp, int height, int width);
+/* Converts n images into one float32 NCHW batch tensor. All images must
+ * yield the same size (a crop makes sure they do). */
+RN_API rn_status *rn_images_to_tensor(rn_image *const *images, int n, const rn_preprocess *pp,
+                                      rn_tensor **out);
 
 #ifdef __cplusplus
 }
