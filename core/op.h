@@ -44,6 +44,14 @@ typedef struct rn_op_def {
   size_t (*workspace)(const rn_op_ctx *ctx);
   /* True if the op must not be evaluated at compile time (random ops). */
   bool no_fold;
+  /* True if the outputs depend only on the inputs' types and shapes, never
+   * their data (Shape, Size): such a node is evaluated at compile time as soon
+   * as the shapes are known, with inputs whose `data` is NULL. */
+  bool shape_only;
+  /* Bit i set: the VALUE of input i is needed to infer output shapes
+   * (Reshape's shape, Slice's starts...). A graph input feeding such a slot
+   * is specialized by value: each distinct value gets its own plan. */
+  unsigned value_inputs;
 } rn_op_def;
 
 /* The registry of built-in operator definitions (ops/registry.c). */

@@ -5,15 +5,20 @@
 #include <string.h>
 #include <time.h>
 
-enum { ARENA_ALIGN = 64, SHAPE_LIKE_MAX_ELEMENTS = 64 };
+enum {
+  ARENA_ALIGN = 64,
+  SHAPE_LIKE_MAX_ELEMENTS = 64,
+  SPECIALIZED_MAX_BYTES = 1 << 20 /* larger inputs are never copied into plan keys */
+};
 
 static size_t align_up(size_t n) { return (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1); }
 
-bool rn_plan_input_is_shape_like(rn_dtype dtype, const rn_shape *shape) {
+bool rn_plan_specializes_input(bool feeds_value_input, rn_dtype dtype, const rn_shape *shape) {
+  size_t nbytes;
+  if (!rn_shape_nbytes(shape, dtype, &nbytes) || nbytes > SPECIALIZED_MAX_BYTES) return false;
+  if (feeds_value_input) return true;
   if (dtype != RN_DTYPE_INT64 && dtype != RN_DTYPE_INT32) return false;
-  if (shape->rank > 1) return false;
-  int64_t n = rn_shape_numel(shape);
-  return n >= 0 && n <= SHAPE_LIKE_MAX_ELEMENTS;
+  return shape->rank <= 1 && rn_shape_numel(shape) <= SHAPE_LIKE_MAX_ELEMENTS;
 }
 
 void rn_plan_free(rn_plan *plan) {
@@ -112,7 +117,8 @@ static rn_status *assign_offsets(interval *iv, int n, size_t *arena_size) {
 }
 
 rn_status *rn_plan_build(const rn_graph *g, const int *order, int n_order,
-                         rn_tensor *const *inputs, bool fold, rn_plan **out) {
+                         rn_tensor *const *inputs, const bool *feeds_value_input, bool fold,
+                         rn_plan **out) {
   *out = NULL;
   char label[300];
   rn_plan *p = calloc(1, sizeof *p);
@@ -149,7 +155,7 @@ rn_status *rn_plan_build(const rn_graph *g, const int *order, int n_order,
     pv->dtype = t->dtype;
     pv->shape = t->shape;
     pv->nbytes = t->nbytes;
-    if (rn_plan_input_is_shape_like(t->dtype, &t->shape)) {
+    if (rn_plan_specializes_input(feeds_value_input[i], t->dtype, &t->shape)) {
       pv->kind = RN_SLOT_CONST;
       pv->constant = rn_tensor_clone(t);
       p->key_inputs[i] = rn_tensor_clone(t);
@@ -222,7 +228,7 @@ rn_status *rn_plan_build(const rn_graph *g, const int *order, int n_order,
       outs[k]->nbytes = nb;
     }
     size_t ws = op->workspace ? op->workspace(&ctx) : 0;
-    if (fold && all_const && !op->no_fold) {
+    if (fold && (all_const || op->shape_only) && !op->no_fold) {
       st = fold_node(&ctx, outs, ws);
       if (st) goto node_fail;
       for (int k = 0; k < n->n_outputs; k++) {

@@ -59,15 +59,19 @@ typedef struct rn_plan {
   unsigned long last_used;
 } rn_plan;
 
-/* True if an input of this type and size is specialized by value (a
- * shape-like integer input, e.g. Reshape's target shape fed at run time). */
-bool rn_plan_input_is_shape_like(rn_dtype dtype, const rn_shape *shape);
+/* True if a graph input is specialized by value: it feeds an input whose
+ * value shapes the outputs (`feeds_value_input`, see rn_op_def.value_inputs),
+ * or it looks shape-like (a small integer vector, which may reach such an
+ * input through other nodes). */
+bool rn_plan_specializes_input(bool feeds_value_input, rn_dtype dtype, const rn_shape *shape);
 
 /* Builds a plan for `order` (node indices to run, topologically sorted) with
- * the given graph inputs (one per graph->inputs entry, data needed only for
- * shape-like ones). `fold` enables constant folding. */
+ * the given graph inputs (one per graph->inputs entry; data is read only for
+ * inputs specialized by value). `feeds_value_input` has one flag per graph
+ * input. `fold` enables constant folding. */
 rn_status *rn_plan_build(const rn_graph *g, const int *order, int n_order,
-                         rn_tensor *const *inputs, bool fold, rn_plan **out);
+                         rn_tensor *const *inputs, const bool *feeds_value_input, bool fold,
+                         rn_plan **out);
 void rn_plan_free(rn_plan *plan);
 
 /* True if the plan was built for exactly these inputs. */

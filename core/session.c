@@ -65,6 +65,16 @@ static rn_status *compute_order(rn_session *s) {
     for (int i = 0; i < g->n_nodes; i++)
       if (needed[topo[i]]) s->order[s->n_order++] = topo[i];
   }
+  s->feeds_value_input = calloc((size_t)g->n_inputs + 1, sizeof *s->feeds_value_input);
+  if (!st && !s->feeds_value_input) st = rn_error(RN_ERR_OUT_OF_MEMORY, "out of memory");
+  for (int i = 0; !st && i < s->n_order; i++) {
+    const rn_node *n = &g->nodes[s->order[i]];
+    for (int k = 0; k < n->n_inputs && k < 32; k++) {
+      if (n->inputs[k] < 0 || !(n->op->value_inputs & (1u << k))) continue;
+      for (int j = 0; j < g->n_inputs; j++)
+        if (g->inputs[j] == n->inputs[k]) s->feeds_value_input[j] = true;
+    }
+  }
   free(topo);
   free(needed);
   return st;
@@ -102,7 +112,8 @@ rn_status *rn_session_create(const rn_model *model, const rn_session_options *op
       continue;
     }
     rn_shape shape = rn_shape_make(v->rank, v->dims);
-    if (rn_plan_input_is_shape_like(v->dtype, &shape)) all_static = false; /* needs its value */
+    if (rn_plan_specializes_input(s->feeds_value_input[i], v->dtype, &shape))
+      all_static = false; /* the plan needs its value */
   }
   if (!st && all_static) {
     int n = s->graph->n_inputs;
@@ -135,6 +146,7 @@ void rn_session_free(rn_session *s) {
   pthread_mutex_destroy(&s->lock);
   rn_graph_free(s->graph);
   free(s->order);
+  free(s->feeds_value_input);
   free(s);
 }
 
@@ -190,7 +202,8 @@ static rn_status *find_plan(rn_session *s, rn_tensor *const *inputs, rn_plan **o
   /* Built under the lock: concurrent first runs with one new shape wait
    * for one build instead of each building their own. */
   rn_plan *p = NULL;
-  rn_status *st = rn_plan_build(s->graph, s->order, s->n_order, inputs, s->options.optimize, &p);
+  /* Folding is not optional: shape subgraphs must be known to infer shapes. */
+  rn_status *st = rn_plan_build(s->graph, s->order, s->n_order, inputs, s->feeds_value_input, true, &p);
   if (!st) {
     if (s->n_plans == MAX_CACHED_PLANS) {
       int victim = -1;

@@ -25,6 +25,7 @@ struct rn_session {
   rn_graph *graph;     /* private copy with ops resolved */
   int *order;          /* nodes needed for the outputs, topologically sorted */
   int n_order;
+  bool *feeds_value_input; /* per graph input: read by an op to infer shapes */
   rn_session_options options;
   pthread_mutex_t lock;   /* guards plans, their pools, counters and events */
   rn_plan *plans[MAX_CACHED_PLANS];

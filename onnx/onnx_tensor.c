@@ -156,7 +156,9 @@ rn_status *rn_onnx_tensor_convert(const Onnx__TensorProto *tp, const char *base_
   if (!t) return rn_error(RN_ERR_OUT_OF_MEMORY, "%s: cannot allocate %zu bytes", what, nbytes);
   rn_status *st = NULL;
   if (external) st = read_external(tp, base_dir, t, what);
-  else if (tp->has_raw_data) memcpy(t->data, tp->raw_data.data, nbytes);
+  else if (tp->has_raw_data) {
+    if (nbytes) memcpy(t->data, tp->raw_data.data, nbytes);
+  }
   else st = copy_typed(tp, t, numel, what);
   if (st) {
     rn_tensor_release(t);
