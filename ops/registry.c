@@ -22,6 +22,8 @@ static void build_table(void) {
   append(defs, n);
   defs = rn_ops_tensor(&n);
   append(defs, n);
+  defs = rn_ops_extra(&n);
+  append(defs, n);
 }
 
 const rn_op_def *const *rn_builtin_ops(int *count) {
