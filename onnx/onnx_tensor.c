@@ -12,22 +12,20 @@ static bool dtype_supported(int32_t t) {
   return t >= RN_DTYPE_FLOAT && t <= RN_DTYPE_UINT64 && t != RN_DTYPE_STRING;
 }
 
-/* Copies n typed values into dst as dtype, checking the count. */
-static rn_status *copy_typed(const Onnx__TensorProto *tp, rn_tensor *t, int64_t numel,
-                             const char *what) {
-  size_t have = 0;
-  const char *field = "";
-  switch (t->dtype) {
-    case RN_DTYPE_FLOAT: have = tp->n_float_data; field = "float_data"; break;
-    case RN_DTYPE_DOUBLE: have = tp->n_double_data; field = "double_data"; break;
-    case RN_DTYPE_INT64: have = tp->n_int64_data; field = "int64_data"; break;
+/* How many values the typed field for `dtype` holds, and its name. */
+static size_t typed_count(const Onnx__TensorProto *tp, rn_dtype dtype, const char **field) {
+  switch (dtype) {
+    case RN_DTYPE_FLOAT: *field = "float_data"; return tp->n_float_data;
+    case RN_DTYPE_DOUBLE: *field = "double_data"; return tp->n_double_data;
+    case RN_DTYPE_INT64: *field = "int64_data"; return tp->n_int64_data;
     case RN_DTYPE_UINT32:
-    case RN_DTYPE_UINT64: have = tp->n_uint64_data; field = "uint64_data"; break;
-    default: have = tp->n_int32_data; field = "int32_data"; break;
+    case RN_DTYPE_UINT64: *field = "uint64_data"; return tp->n_uint64_data;
+    default: *field = "int32_data"; return tp->n_int32_data;
   }
-  if ((int64_t)have != numel)
-    return rn_error(RN_ERR_INVALID_MODEL, "%s: %s holds %zu values, shape needs %lld", what,
-                    field, have, (long long)numel);
+}
+
+/* Copies the typed field's values into t (the count was checked). */
+static void copy_typed(const Onnx__TensorProto *tp, rn_tensor *t, int64_t numel) {
   for (int64_t i = 0; i < numel; i++) {
     switch (t->dtype) {
       case RN_DTYPE_FLOAT: ((float *)t->data)[i] = tp->float_data[i]; break;
@@ -45,7 +43,6 @@ static rn_status *copy_typed(const Onnx__TensorProto *tp, rn_tensor *t, int64_t 
       default: break;
     }
   }
-  return NULL;
 }
 
 /* Resolves an external-data location inside base_dir, refusing anything that
@@ -150,6 +147,13 @@ rn_status *rn_onnx_tensor_convert(const Onnx__TensorProto *tp, const char *base_
   if (!external && tp->has_raw_data && tp->raw_data.len != nbytes)
     return rn_error(RN_ERR_INVALID_MODEL, "%s: raw_data holds %zu bytes, shape %s needs %zu", what,
                     tp->raw_data.len, rn_shape_str(&shape, (char[128]){0}, 128), nbytes);
+  if (!external && !tp->has_raw_data) {
+    const char *field;
+    size_t have = typed_count(tp, (rn_dtype)dt, &field);
+    if ((int64_t)have != numel)
+      return rn_error(RN_ERR_INVALID_MODEL, "%s: %s holds %zu values, shape needs %lld", what,
+                      field, have, (long long)numel);
+  }
   if (external && nbytes > RN_ONNX_MAX_MODEL_BYTES)
     return rn_error(RN_ERR_LIMIT, "%s: %zu bytes of external data exceed the limit", what, nbytes);
   rn_tensor *t = rn_tensor_new((rn_dtype)dt, &shape);
@@ -159,7 +163,7 @@ rn_status *rn_onnx_tensor_convert(const Onnx__TensorProto *tp, const char *base_
   else if (tp->has_raw_data) {
     if (nbytes) memcpy(t->data, tp->raw_data.data, nbytes);
   }
-  else st = copy_typed(tp, t, numel, what);
+  else copy_typed(tp, t, numel);
   if (st) {
     rn_tensor_release(t);
     return st;
