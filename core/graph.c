@@ -385,6 +385,39 @@ done:
   return st;
 }
 
+/* The first attribute asked for with the wrong type since the last reset,
+ * per thread: the getters cannot fail, so the plan builder checks this after
+ * each `infer` and turns a mismatch into an error naming the attribute. */
+static _Thread_local struct {
+  const char *name;
+  rn_attr_type want, got;
+} mismatch;
+
+static const char *attr_type_name(rn_attr_type t) {
+  static const char *names[] = {"UNDEFINED", "FLOAT", "INT", "STRING", "TENSOR", "GRAPH", "FLOATS", "INTS",
+                                "STRINGS", "TENSORS", "GRAPHS", "SPARSE_TENSOR", "SPARSE_TENSORS",
+                                "TYPE_PROTO", "TYPE_PROTOS"};
+  return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "unknown";
+}
+
+static void note_mismatch(const rn_attr *a, rn_attr_type want) {
+  if (!mismatch.name) {
+    mismatch.name = a->name;
+    mismatch.want = want;
+    mismatch.got = a->type;
+  }
+}
+
+void rn_attr_reset_mismatch(void) { mismatch.name = NULL; }
+
+rn_status *rn_attr_take_mismatch(void) {
+  if (!mismatch.name) return NULL;
+  rn_status *st = rn_error(RN_ERR_INVALID_MODEL, "attribute '%s' has type %s, expected %s", mismatch.name,
+                           attr_type_name(mismatch.got), attr_type_name(mismatch.want));
+  mismatch.name = NULL;
+  return st;
+}
+
 const rn_attr *rn_node_attr(const rn_node *node, const char *name) {
   for (int i = 0; i < node->n_attrs; i++)
     if (strcmp(node->attrs[i].name, name) == 0) return &node->attrs[i];
@@ -393,6 +426,7 @@ const rn_attr *rn_node_attr(const rn_node *node, const char *name) {
 
 int64_t rn_attr_int(const rn_node *node, const char *name, int64_t def) {
   const rn_attr *a = rn_node_attr(node, name);
+  if (a && a->type != RN_ATTR_INT) note_mismatch(a, RN_ATTR_INT);
   return a && a->type == RN_ATTR_INT ? a->i : def;
 }
 
@@ -400,16 +434,19 @@ float rn_attr_float(const rn_node *node, const char *name, float def) {
   const rn_attr *a = rn_node_attr(node, name);
   if (a && a->type == RN_ATTR_FLOAT) return a->f;
   if (a && a->type == RN_ATTR_INT) return (float)a->i;
+  if (a) note_mismatch(a, RN_ATTR_FLOAT);
   return def;
 }
 
 const char *rn_attr_string(const rn_node *node, const char *name, const char *def) {
   const rn_attr *a = rn_node_attr(node, name);
+  if (a && a->type != RN_ATTR_STRING) note_mismatch(a, RN_ATTR_STRING);
   return a && a->type == RN_ATTR_STRING && a->s ? a->s : def;
 }
 
 int64_t rn_attr_ints(const rn_node *node, const char *name, const int64_t **vals) {
   const rn_attr *a = rn_node_attr(node, name);
+  if (a && a->type != RN_ATTR_INTS) note_mismatch(a, RN_ATTR_INTS);
   if (!a || a->type != RN_ATTR_INTS) {
     *vals = NULL;
     return -1;
@@ -420,6 +457,7 @@ int64_t rn_attr_ints(const rn_node *node, const char *name, const int64_t **vals
 
 int64_t rn_attr_floats(const rn_node *node, const char *name, const float **vals) {
   const rn_attr *a = rn_node_attr(node, name);
+  if (a && a->type != RN_ATTR_FLOATS) note_mismatch(a, RN_ATTR_FLOATS);
   if (!a || a->type != RN_ATTR_FLOATS) {
     *vals = NULL;
     return -1;

@@ -135,5 +135,10 @@ const char *rn_attr_string(const rn_node *node, const char *name, const char *de
 int64_t rn_attr_ints(const rn_node *node, const char *name, const int64_t **vals);
 int64_t rn_attr_floats(const rn_node *node, const char *name, const float **vals);
 void rn_attr_clear(rn_attr *a);
+/* The getters above cannot fail: asking for an attribute that exists with
+ * another type returns the default and is noted per thread. The plan builder
+ * resets the note before each `infer` and takes it after (as an error). */
+void rn_attr_reset_mismatch(void);
+rn_status *rn_attr_take_mismatch(void);
 
 #endif

@@ -3,13 +3,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-rn_status *rn_model_from_graph(rn_graph *graph, rn_model **out) {
+rn_status *rn_model_from_graph(rn_graph *graph, const rn_env *env, rn_model **out) {
   rn_model *m = calloc(1, sizeof *m);
   if (!m) {
     rn_graph_free(graph);
     return rn_error(RN_ERR_OUT_OF_MEMORY, "out of memory");
   }
   m->graph = graph;
+  m->env = env ? *env : *rn_env_default();
   *out = m;
   return NULL;
 }

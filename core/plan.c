@@ -118,7 +118,7 @@ static rn_status *assign_offsets(interval *iv, int n, size_t *arena_size) {
 
 rn_status *rn_plan_build(const rn_graph *g, const int *order, int n_order,
                          rn_tensor *const *inputs, const bool *feeds_value_input, bool fold,
-                         rn_plan **out) {
+                         const rn_env *env, rn_plan **out) {
   *out = NULL;
   char label[300];
   rn_plan *p = calloc(1, sizeof *p);
@@ -211,7 +211,10 @@ rn_status *rn_plan_build(const rn_graph *g, const int *order, int n_order,
       }
     }
     rn_op_ctx ctx = {n, n->opset, n->n_inputs, ins, n->n_outputs, outs, NULL};
+    rn_attr_reset_mismatch();
     st = op->infer(&ctx);
+    if (!st) st = rn_attr_take_mismatch();
+    else rn_attr_reset_mismatch();
     if (st) goto node_fail;
     for (int k = 0; k < n->n_outputs; k++) {
       if (!outs[k]) continue;
@@ -226,6 +229,9 @@ rn_status *rn_plan_build(const rn_graph *g, const int *order, int n_order,
         goto node_fail;
       }
       outs[k]->nbytes = nb;
+      char what[300];
+      st = rn_env_check_limit(env, RN_LIMIT_TENSOR_BYTES, nb, node_label(g, n, what, sizeof what));
+      if (st) goto node_fail;
     }
     size_t ws = op->workspace ? op->workspace(&ctx) : 0;
     if (fold && (all_const || op->shape_only) && !op->no_fold) {
@@ -300,6 +306,7 @@ rn_status *rn_plan_build(const rn_graph *g, const int *order, int n_order,
   for (int s = 0; s < p->n_steps; s++)
     if (p->steps[s].ws_size) iv[n_iv++] = (interval){-1, s, s, s, align_up(p->steps[s].ws_size), 0};
   st = assign_offsets(iv, n_iv, &p->arena_size);
+  if (!st) st = rn_env_check_limit(env, RN_LIMIT_ARENA_BYTES, p->arena_size, "working memory of one run");
   if (st) goto fail;
   for (int i = 0; i < n_iv; i++) {
     if (iv[i].value >= 0) p->values[iv[i].value].offset = iv[i].offset;

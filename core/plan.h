@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#include "env.h"
 #include "graph.h"
 #include "op.h"
 
@@ -68,10 +69,11 @@ bool rn_plan_specializes_input(bool feeds_value_input, rn_dtype dtype, const rn_
 /* Builds a plan for `order` (node indices to run, topologically sorted) with
  * the given graph inputs (one per graph->inputs entry; data is read only for
  * inputs specialized by value). `feeds_value_input` has one flag per graph
- * input. `fold` enables constant folding. */
+ * input. `fold` enables constant folding. `env` gives the tensor and arena
+ * size limits. */
 rn_status *rn_plan_build(const rn_graph *g, const int *order, int n_order,
                          rn_tensor *const *inputs, const bool *feeds_value_input, bool fold,
-                         rn_plan **out);
+                         const rn_env *env, rn_plan **out);
 void rn_plan_free(rn_plan *plan);
 
 /* True if the plan was built for exactly these inputs. */

@@ -89,14 +89,15 @@ static bool input_fully_static(const rn_value *v) {
 
 static rn_status *find_plan(rn_session *s, rn_tensor *const *inputs, rn_plan **out);
 
-rn_status *rn_session_create(const rn_model *model, const rn_session_options *options,
-                             rn_session **out) {
+rn_status *rn_session_create(const rn_env *env, const rn_model *model,
+                             const rn_session_options *options, rn_session **out) {
   if (!model || !out) return rn_error(RN_ERR_INVALID_ARGUMENT, "rn_session_create: NULL argument");
   *out = NULL;
   rn_session *s = calloc(1, sizeof *s);
   if (!s) return rn_error(RN_ERR_OUT_OF_MEMORY, "out of memory");
   s->options.optimize = 1;
   if (options) s->options = *options;
+  s->env = env ? *env : model->env;
   pthread_mutex_init(&s->lock, NULL);
   rn_status *st = NULL;
   s->graph = rn_graph_clone(model->graph);
@@ -203,7 +204,11 @@ static rn_status *find_plan(rn_session *s, rn_tensor *const *inputs, rn_plan **o
    * for one build instead of each building their own. */
   rn_plan *p = NULL;
   /* Folding is not optional: shape subgraphs must be known to infer shapes. */
-  rn_status *st = rn_plan_build(s->graph, s->order, s->n_order, inputs, s->feeds_value_input, true, &p);
+  rn_status *st = rn_plan_build(s->graph, s->order, s->n_order, inputs, s->feeds_value_input, true,
+                                &s->env, &p);
+  if (!st)
+    rn_log(&s->env, RN_LOG_INFO, "graph '%s': plan %d built: %d nodes to run, %d folded at compile time, arena %zu bytes",
+           s->graph->name ? s->graph->name : "", s->n_plans + 1, p->n_steps, p->n_folded, p->arena_size);
   if (!st) {
     if (s->n_plans == MAX_CACHED_PLANS) {
       int victim = -1;

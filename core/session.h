@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 
+#include "env.h"
 #include "plan.h"
 
 enum { MAX_CACHED_PLANS = 16 };
@@ -27,6 +28,7 @@ struct rn_session {
   int n_order;
   bool *feeds_value_input; /* per graph input: read by an op to infer shapes */
   rn_session_options options;
+  rn_env env;             /* logging and limits (a copy) */
   pthread_mutex_t lock;   /* guards plans, their pools, counters and events */
   rn_plan *plans[MAX_CACHED_PLANS];
   int n_plans;

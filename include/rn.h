@@ -59,6 +59,37 @@ RN_API const char *rn_status_code_name(rn_status_code code);
 /* Run-time version, "MAJOR.MINOR.PATCH". */
 RN_API const char *rn_version(void);
 
+/* ---------------------------------------------------------------- environment */
+
+/* An environment: logging and limits shared by the models and sessions made
+ * with it. Optional everywhere (NULL = defaults). Models and sessions copy
+ * what they need, so an environment may be freed at any time. */
+typedef struct rn_env rn_env;
+
+typedef enum rn_log_level {
+  RN_LOG_ERROR = 0,
+  RN_LOG_WARNING = 1,
+  RN_LOG_INFO = 2,  /* compilation summaries: plans built, nodes folded, arena size */
+  RN_LOG_DEBUG = 3
+} rn_log_level;
+
+/* Called for every message at or below the configured level; may be called
+ * from any thread that uses a model or session of this environment. */
+typedef void (*rn_log_fn)(void *user, rn_log_level level, const char *message);
+
+/* Limits on untrusted models (bytes; 0 = no limit). Exceeding one is an
+ * RN_ERR_LIMIT error naming the limit. */
+typedef enum rn_limit {
+  RN_LIMIT_MODEL_BYTES = 0,  /* size of a model file or buffer (default 2 GiB) */
+  RN_LIMIT_TENSOR_BYTES = 1, /* any one tensor: initializer, input or computed (default 4 GiB) */
+  RN_LIMIT_ARENA_BYTES = 2   /* one run's working memory (default: none) */
+} rn_limit;
+
+RN_API rn_status *rn_env_create(rn_env **out);
+RN_API void rn_env_free(rn_env *env);
+RN_API rn_status *rn_env_set_logger(rn_env *env, rn_log_level level, rn_log_fn fn, void *user);
+RN_API rn_status *rn_env_set_limit(rn_env *env, rn_limit limit, uint64_t bytes);
+
 /* ---------------------------------------------------------------- tensors */
 
 /* Element types; the values are ONNX TensorProto.DataType's. */
@@ -110,13 +141,13 @@ RN_API void *rn_tensor_data(rn_tensor *tensor);
 
 typedef struct rn_model rn_model;
 
-/* Loads an ONNX model. External data files are resolved relative to the
- * model's folder and must stay inside it. */
-RN_API rn_status *rn_model_load_file(const char *path, rn_model **out);
+/* Loads an ONNX model (`env` may be NULL). External data files are resolved
+ * relative to the model's folder and must stay inside it. */
+RN_API rn_status *rn_model_load_file(const rn_env *env, const char *path, rn_model **out);
 /* Loads an ONNX model from memory (copied as needed; the buffer can be freed
  * after the call). `base_dir` resolves external data; NULL forbids it. */
-RN_API rn_status *rn_model_load_memory(const void *bytes, size_t size, const char *base_dir,
-                                       rn_model **out);
+RN_API rn_status *rn_model_load_memory(const rn_env *env, const void *bytes, size_t size,
+                                       const char *base_dir, rn_model **out);
 RN_API void rn_model_free(rn_model *model);
 
 /* Metadata: graph name, producer, and metadata_props by key (NULL if absent). */
@@ -139,10 +170,11 @@ RN_API rn_status *rn_session_options_set_profiling(rn_session_options *options, 
 
 typedef struct rn_session rn_session;
 
-/* Compiles `model` for running. The session keeps what it needs: the model
- * may be freed afterwards. */
-RN_API rn_status *rn_session_create(const rn_model *model, const rn_session_options *options,
-                                    rn_session **out);
+/* Compiles `model` for running. `env` and `options` may be NULL (the
+ * model's environment and default options). The session keeps what it
+ * needs: the model may be freed afterwards. */
+RN_API rn_status *rn_session_create(const rn_env *env, const rn_model *model,
+                                    const rn_session_options *options, rn_session **out);
 RN_API void rn_session_free(rn_session *session);
 
 /* Graph inputs (initializers excluded) and outputs, in model order. */

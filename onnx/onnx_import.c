@@ -69,7 +69,7 @@ static rn_status *import_value_info(rn_graph *g, const Onnx__ValueInfoProto *vi,
   return NULL;
 }
 
-static rn_status *import_attr(const Onnx__AttributeProto *ap, const char *base_dir,
+static rn_status *import_attr(const Onnx__AttributeProto *ap, const rn_env *env, const char *base_dir,
                               const char *where, rn_attr *a) {
   memset(a, 0, sizeof *a);
   if (!ap->name || !ap->name[0]) return rn_error(RN_ERR_INVALID_MODEL, "%s: attribute without a name", where);
@@ -101,7 +101,7 @@ static rn_status *import_attr(const Onnx__AttributeProto *ap, const char *base_d
       break;
     case RN_ATTR_TENSOR:
       if (!ap->t) return rn_error(RN_ERR_INVALID_MODEL, "%s has type TENSOR but no tensor", what);
-      RN_TRY(rn_onnx_tensor_convert(ap->t, base_dir, what, &a->t));
+      RN_TRY(rn_onnx_tensor_convert(ap->t, env, base_dir, what, &a->t));
       break;
     case RN_ATTR_FLOATS:
       a->n = (int64_t)ap->n_floats;
@@ -131,7 +131,7 @@ static rn_status *import_attr(const Onnx__AttributeProto *ap, const char *base_d
       if (!a->tensors) return rn_error(RN_ERR_OUT_OF_MEMORY, "out of memory");
       a->n = (int64_t)ap->n_tensors;
       for (size_t k = 0; k < ap->n_tensors; k++)
-        RN_TRY(rn_onnx_tensor_convert(ap->tensors[k], base_dir, what, &a->tensors[k]));
+        RN_TRY(rn_onnx_tensor_convert(ap->tensors[k], env, base_dir, what, &a->tensors[k]));
       break;
     case RN_ATTR_GRAPH:
     case RN_ATTR_GRAPHS:
@@ -148,7 +148,7 @@ static rn_status *import_attr(const Onnx__AttributeProto *ap, const char *base_d
 }
 
 static rn_status *import_node(rn_graph *g, const Onnx__NodeProto *np, int index,
-                              const char *base_dir) {
+                              const rn_env *env, const char *base_dir) {
   char where[300];
   if (!np->op_type || !np->op_type[0])
     return rn_error(RN_ERR_INVALID_MODEL, "node #%d has no op_type", index);
@@ -195,7 +195,7 @@ static rn_status *import_node(rn_graph *g, const Onnx__NodeProto *np, int index,
     }
     for (size_t k = 0; k < np->n_attribute && !st; k++) {
       n->n_attrs = (int)k + 1;
-      st = import_attr(np->attribute[k], base_dir, where, &n->attrs[k]);
+      st = import_attr(np->attribute[k], env, base_dir, where, &n->attrs[k]);
       for (size_t j = 0; j < k && !st; j++)
         if (strcmp(n->attrs[j].name, n->attrs[k].name) == 0)
           st = rn_error(RN_ERR_INVALID_MODEL, "%s: attribute '%s' appears twice", where,
@@ -208,7 +208,7 @@ done:
   return st;
 }
 
-static rn_status *import_graph(const Onnx__ModelProto *mp, const char *base_dir, rn_graph *g) {
+static rn_status *import_graph(const Onnx__ModelProto *mp, const rn_env *env, const char *base_dir, rn_graph *g) {
   const Onnx__GraphProto *gp = mp->graph;
   if (!gp) return rn_error(RN_ERR_INVALID_MODEL, "model has no graph");
   g->name = strdup(gp->name ? gp->name : "");
@@ -248,7 +248,7 @@ static rn_status *import_graph(const Onnx__ModelProto *mp, const char *base_dir,
     if (v < 0) return rn_error(RN_ERR_OUT_OF_MEMORY, "out of memory");
     char what[300];
     snprintf(what, sizeof what, "initializer '%s'", tp->name);
-    RN_TRY(rn_onnx_tensor_convert(tp, base_dir, what, &g->values[v].constant));
+    RN_TRY(rn_onnx_tensor_convert(tp, env, base_dir, what, &g->values[v].constant));
     rn_value *val = &g->values[v];
     val->dtype = val->constant->dtype;
     val->rank = val->constant->shape.rank;
@@ -269,7 +269,7 @@ static rn_status *import_graph(const Onnx__ModelProto *mp, const char *base_dir,
         return rn_error(RN_ERR_INVALID_MODEL, "graph input '%s' appears twice", gp->input[i]->name);
     g->inputs[g->n_inputs++] = idx;
   }
-  for (size_t i = 0; i < gp->n_node; i++) RN_TRY(import_node(g, gp->node[i], (int)i, base_dir));
+  for (size_t i = 0; i < gp->n_node; i++) RN_TRY(import_node(g, gp->node[i], (int)i, env, base_dir));
   for (size_t i = 0; i < gp->n_output; i++) {
     int idx;
     RN_TRY(import_value_info(g, gp->output[i], "output", &idx));
@@ -278,34 +278,34 @@ static rn_status *import_graph(const Onnx__ModelProto *mp, const char *base_dir,
   return rn_graph_validate(g);
 }
 
-static rn_status *load_bytes(const uint8_t *bytes, size_t size, const char *base_dir,
+static rn_status *load_bytes(const uint8_t *bytes, size_t size, const rn_env *env, const char *base_dir,
                              const char *origin, rn_model **out) {
-  if (size > RN_ONNX_MAX_MODEL_BYTES)
-    return rn_error(RN_ERR_LIMIT, "%s: %zu bytes exceed the model size limit", origin, size);
+  RN_TRY(rn_env_check_limit(env, RN_LIMIT_MODEL_BYTES, size, origin));
   Onnx__ModelProto *mp = onnx__model_proto__unpack(NULL, size, bytes);
   if (!mp)
     return rn_error(RN_ERR_INVALID_MODEL,
                     "%s: not a valid ONNX model (protobuf parse failed on %zu bytes: truncated or not ONNX)",
                     origin, size);
   rn_graph *g = rn_graph_new();
-  rn_status *st = g ? import_graph(mp, base_dir, g) : rn_error(RN_ERR_OUT_OF_MEMORY, "out of memory");
+  rn_status *st = g ? import_graph(mp, env, base_dir, g) : rn_error(RN_ERR_OUT_OF_MEMORY, "out of memory");
   onnx__model_proto__free_unpacked(mp, NULL);
   if (st) {
     rn_graph_free(g);
     return rn_error_prefix(st, "%s", origin);
   }
-  return rn_model_from_graph(g, out);
+  return rn_model_from_graph(g, env, out);
 }
 
-rn_status *rn_model_load_memory(const void *bytes, size_t size, const char *base_dir,
-                                rn_model **out) {
+rn_status *rn_model_load_memory(const rn_env *env, const void *bytes, size_t size,
+                                const char *base_dir, rn_model **out) {
   if (!out) return rn_error(RN_ERR_INVALID_ARGUMENT, "rn_model_load_memory: out is NULL");
   *out = NULL;
   if (!bytes && size) return rn_error(RN_ERR_INVALID_ARGUMENT, "rn_model_load_memory: bytes is NULL");
-  return load_bytes(bytes, size, base_dir, "model", out);
+  if (!env) env = rn_env_default();
+  return load_bytes(bytes, size, env, base_dir, "model", out);
 }
 
-rn_status *rn_model_load_file(const char *path, rn_model **out) {
+rn_status *rn_model_load_file(const rn_env *env, const char *path, rn_model **out) {
   if (!out || !path) return rn_error(RN_ERR_INVALID_ARGUMENT, "rn_model_load_file: NULL argument");
   *out = NULL;
   FILE *f = fopen(path, "rb");
@@ -315,10 +315,11 @@ rn_status *rn_model_load_file(const char *path, rn_model **out) {
     fclose(f);
     return rn_error(RN_ERR_IO, "model '%s' is not a regular file", path);
   }
-  if ((unsigned long long)sb.st_size > RN_ONNX_MAX_MODEL_BYTES) {
+  if (!env) env = rn_env_default();
+  rn_status *limit = rn_env_check_limit(env, RN_LIMIT_MODEL_BYTES, (uint64_t)sb.st_size, path);
+  if (limit) {
     fclose(f);
-    return rn_error(RN_ERR_LIMIT, "model '%s': %lld bytes exceed the model size limit", path,
-                    (long long)sb.st_size);
+    return limit;
   }
   size_t size = (size_t)sb.st_size;
   uint8_t *buf = malloc(size ? size : 1);
@@ -337,7 +338,7 @@ rn_status *rn_model_load_file(const char *path, rn_model **out) {
     free(buf);
     return rn_error(RN_ERR_OUT_OF_MEMORY, "out of memory");
   }
-  rn_status *st = load_bytes(buf, size, dirname(dir_copy), path, out);
+  rn_status *st = load_bytes(buf, size, env, dirname(dir_copy), path, out);
   free(dir_copy);
   free(buf);
   return st;

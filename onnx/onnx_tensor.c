@@ -118,8 +118,8 @@ static rn_status *read_external(const Onnx__TensorProto *tp, const char *base_di
   return st;
 }
 
-rn_status *rn_onnx_tensor_convert(const Onnx__TensorProto *tp, const char *base_dir,
-                                  const char *what, rn_tensor **out) {
+rn_status *rn_onnx_tensor_convert(const Onnx__TensorProto *tp, const rn_env *env,
+                                  const char *base_dir, const char *what, rn_tensor **out) {
   *out = NULL;
   if (tp->segment) return rn_error(RN_ERR_UNSUPPORTED, "%s: segmented tensors are not supported", what);
   int32_t dt = tp->has_data_type ? tp->data_type : 0;
@@ -154,8 +154,7 @@ rn_status *rn_onnx_tensor_convert(const Onnx__TensorProto *tp, const char *base_
       return rn_error(RN_ERR_INVALID_MODEL, "%s: %s holds %zu values, shape needs %lld", what,
                       field, have, (long long)numel);
   }
-  if (external && nbytes > RN_ONNX_MAX_MODEL_BYTES)
-    return rn_error(RN_ERR_LIMIT, "%s: %zu bytes of external data exceed the limit", what, nbytes);
+  RN_TRY(rn_env_check_limit(env, RN_LIMIT_TENSOR_BYTES, nbytes, what));
   rn_tensor *t = rn_tensor_new((rn_dtype)dt, &shape);
   if (!t) return rn_error(RN_ERR_OUT_OF_MEMORY, "%s: cannot allocate %zu bytes", what, nbytes);
   rn_status *st = NULL;
@@ -179,7 +178,8 @@ rn_status *rn_tensor_from_onnx(const void *bytes, size_t size, rn_tensor **out, 
   if (!bytes && size) return rn_error(RN_ERR_INVALID_ARGUMENT, "rn_tensor_from_onnx: bytes is NULL");
   Onnx__TensorProto *tp = onnx__tensor_proto__unpack(NULL, size, bytes);
   if (!tp) return rn_error(RN_ERR_INVALID_MODEL, "not a valid ONNX TensorProto (%zu bytes)", size);
-  rn_status *st = rn_onnx_tensor_convert(tp, NULL, tp->name && tp->name[0] ? tp->name : "tensor", out);
+  rn_status *st = rn_onnx_tensor_convert(tp, rn_env_default(), NULL,
+                                         tp->name && tp->name[0] ? tp->name : "tensor", out);
   if (!st && name_out && tp->name) *name_out = strdup(tp->name);
   onnx__tensor_proto__free_unpacked(tp, NULL);
   return st;

@@ -150,8 +150,8 @@ static uint8_t *pack(model_parts *p, size_t *size) {
 static rn_status *load_and_compile(const uint8_t *buf, size_t size, const char *base_dir) {
   rn_model *m = NULL;
   rn_session *s = NULL;
-  rn_status *st = rn_model_load_memory(buf, size, base_dir, &m);
-  if (!st) st = rn_session_create(m, NULL, &s);
+  rn_status *st = rn_model_load_memory(NULL, buf, size, base_dir, &m);
+  if (!st) st = rn_session_create(NULL, m, NULL, &s);
   rn_session_free(s);
   rn_model_free(m);
   return st;
@@ -182,8 +182,8 @@ static void test_valid_model_runs(void) {
   uint8_t *buf = pack(&p, &size);
   rn_model *m = NULL;
   rn_session *s = NULL;
-  rn_status *st = rn_model_load_memory(buf, size, NULL, &m);
-  if (!st) st = rn_session_create(m, NULL, &s);
+  rn_status *st = rn_model_load_memory(NULL, buf, size, NULL, &m);
+  if (!st) st = rn_session_create(NULL, m, NULL, &s);
   CHECK(!st, "valid model: %s", rn_status_message(st));
   if (!st) {
     float xd[6] = {-1, 2, -3, 4, -5, 6};
@@ -437,11 +437,11 @@ static void test_broken_structure(void) {
 
 static void test_files(void) {
   rn_model *m = NULL;
-  rn_status *st = rn_model_load_file("/nonexistent/model.onnx", &m);
+  rn_status *st = rn_model_load_file(NULL, "/nonexistent/model.onnx", &m);
   CHECK(st && rn_status_get_code(st) == RN_ERR_IO && strstr(rn_status_message(st), "/nonexistent/model.onnx"),
         "missing file: %s", rn_status_message(st));
   rn_status_free(st);
-  st = rn_model_load_file("/tmp", &m);
+  st = rn_model_load_file(NULL, "/tmp", &m);
   CHECK(st && rn_status_get_code(st) == RN_ERR_IO, "folder as model: %s", rn_status_message(st));
   rn_status_free(st);
   char path[] = "/tmp/rn-test-empty-XXXXXX";
@@ -449,12 +449,69 @@ static void test_files(void) {
   if (fd >= 0) {
     if (write(fd, "garbage\xff\xff", 9) != 9) perror("write");
     close(fd);
-    st = rn_model_load_file(path, &m);
+    st = rn_model_load_file(NULL, path, &m);
     CHECK(st && strstr(rn_status_message(st), path), "garbage file: %s", rn_status_message(st));
     printf("ok  %-40s -> %s\n", "garbage file", rn_status_message(st));
     rn_status_free(st);
     unlink(path);
   }
+}
+
+static int log_count;
+static char last_log[1024];
+static void capture_log(void *user, rn_log_level level, const char *msg) {
+  (void)user;
+  (void)level;
+  log_count++;
+  snprintf(last_log, sizeof last_log, "%s", msg);
+}
+
+/* Limits a host sets on an environment, each enforced with a named error. */
+static void test_limits(void) {
+  model_parts p;
+  build(&p);
+  size_t size;
+  uint8_t *buf = pack(&p, &size);
+  struct {
+    rn_limit limit;
+    uint64_t bytes;
+    const char *needle;
+  } cases[] = {
+      {RN_LIMIT_MODEL_BYTES, 64, "model size limit of 64 bytes"},
+      {RN_LIMIT_TENSOR_BYTES, 16, "initializer 'w': 24 bytes exceed the tensor size limit"},
+      {RN_LIMIT_ARENA_BYTES, 32, "exceed the arena size limit"},
+  };
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    rn_env *env = NULL;
+    rn_model *m = NULL;
+    rn_session *s = NULL;
+    rn_status *st = rn_env_create(&env);
+    if (!st) st = rn_env_set_limit(env, cases[c].limit, cases[c].bytes);
+    if (!st) st = rn_model_load_memory(env, buf, size, NULL, &m);
+    if (!st) st = rn_session_create(NULL, m, NULL, &s); /* the model's env applies */
+    CHECK(st && rn_status_get_code(st) == RN_ERR_LIMIT && strstr(rn_status_message(st), cases[c].needle),
+          "limit %d: %s", (int)cases[c].limit, rn_status_message(st));
+    if (st) printf("ok  limit %-34d -> %s\n", (int)cases[c].limit, rn_status_message(st));
+    rn_status_free(st);
+    rn_session_free(s);
+    rn_model_free(m);
+    rn_env_free(env);
+  }
+  /* The logger hears about compilation at INFO. */
+  rn_env *env = NULL;
+  rn_model *m = NULL;
+  rn_session *s = NULL;
+  rn_status *st = rn_env_create(&env);
+  if (!st) st = rn_env_set_logger(env, RN_LOG_INFO, capture_log, NULL);
+  if (!st) st = rn_model_load_memory(env, buf, size, NULL, &m);
+  if (!st) st = rn_session_create(NULL, m, NULL, &s);
+  CHECK(!st && log_count == 1 && strstr(last_log, "plan 1 built: 2 nodes to run"), "logger: %d messages, last '%s' (%s)",
+        log_count, last_log, rn_status_message(st));
+  rn_status_free(st);
+  rn_session_free(s);
+  rn_model_free(m);
+  rn_env_free(env);
+  free(buf);
 }
 
 int main(void) {
@@ -466,6 +523,7 @@ int main(void) {
   setrlimit(RLIMIT_AS, &lim);
 #endif
   test_valid_model_runs();
+  test_limits();
   test_broken_structure();
   test_external_data();
   test_truncations();

@@ -46,8 +46,8 @@ int main(int argc, char **argv) {
     return 2;
   }
   rn_model *model = NULL;
-  rn_status *st = rn_model_load_file(argv[1], &model);
-  if (!st) st = rn_session_create(model, NULL, &session);
+  rn_status *st = rn_model_load_file(NULL, argv[1], &model);
+  if (!st) st = rn_session_create(NULL, model, NULL, &session);
   rn_model_free(model); /* the session keeps what it needs */
   if (st) {
     fprintf(stderr, "%s\n", rn_status_message(st));

@@ -296,10 +296,10 @@ static void run_test(const options *o, const char *dir, const char *name, totals
   rn_session *session = NULL;
   rn_session_options *opts = NULL;
   outcome result = PASS;
-  rn_status *st = rn_model_load_file(path, &model);
+  rn_status *st = rn_model_load_file(NULL, path, &model);
   if (!st) st = rn_session_options_create(&opts);
   if (!st) st = rn_session_options_set_threads(opts, o->threads);
-  if (!st) st = rn_session_create(model, opts, &session);
+  if (!st) st = rn_session_create(NULL, model, opts, &session);
   if (st) {
     result = rn_status_get_code(st) == RN_ERR_UNSUPPORTED ? SKIP : FAIL;
     snprintf(why, sizeof why, "%s", rn_status_message(st));

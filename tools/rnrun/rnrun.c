@@ -100,11 +100,11 @@ static int run_model(const rnrun_options *o) {
   rn_model *model = NULL;
   rn_session_options *so = NULL;
   rn_session *session = NULL;
-  rn_status *st = rn_model_load_file(o->model, &model);
+  rn_status *st = rn_model_load_file(NULL, o->model, &model);
   if (!st) st = rn_session_options_create(&so);
   if (!st) st = rn_session_options_set_threads(so, o->threads);
   if (!st && o->profile) st = rn_session_options_set_profiling(so, 1);
-  if (!st) st = rn_session_create(model, so, &session);
+  if (!st) st = rn_session_create(NULL, model, so, &session);
   if (st) {
     rnrun_error("%s", rn_status_message(st));
     rn_status_free(st);
