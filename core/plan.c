@@ -68,6 +68,7 @@ static rn_status *fold_node(rn_op_ctx *ctx, rn_tensor **outs, size_t ws_size) {
     return rn_op_error(ctx, RN_ERR_OUT_OF_MEMORY, "cannot allocate %zu bytes of workspace", ws_size);
   ctx->workspace = ws;
   rn_status *st = ctx->node->op->run(ctx);
+  if (!st) st = rn_attr_take_mismatch();
   free(ws);
   return st;
 }
@@ -391,6 +392,7 @@ rn_status *rn_plan_execute(const rn_graph *g, const rn_plan *plan, rn_run_arena 
     pos += (size_t)n->n_inputs + (size_t)n->n_outputs;
     if (times) times[2 * s] = now_us();
     rn_status *st = n->op->run(&ctx);
+    if (!st) st = rn_attr_take_mismatch(); /* attributes some kernels read only here */
     if (times) times[2 * s + 1] = now_us();
     if (st) {
       if (!strstr(rn_status_message(st), "node '")) {

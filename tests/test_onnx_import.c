@@ -422,6 +422,22 @@ static void test_broken_structure(void) {
   p.graph.n_initializer = 2;
   expect_error(&p, NULL, RN_ERR_INVALID_MODEL, "appears twice", "duplicate initializer names");
 
+  build(&p); /* alpha is a FLOAT attribute; a STRING one is refused, named */
+  Onnx__AttributeProto alpha;
+  Onnx__AttributeProto *attrs[1] = {&alpha};
+  onnx__attribute_proto__init(&alpha);
+  alpha.name = "alpha";
+  alpha.has_type = 1;
+  alpha.type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING;
+  alpha.has_s = 1;
+  alpha.s.data = (uint8_t *)"0.1";
+  alpha.s.len = 3;
+  p.relu.op_type = "LeakyRelu";
+  p.relu.n_attribute = 1;
+  p.relu.attribute = attrs;
+  expect_error(&p, NULL, RN_ERR_INVALID_MODEL, "attribute 'alpha' has type STRING, expected FLOAT",
+               "attribute of the wrong type");
+
   build(&p);
   p.model.graph = NULL;
   expect_error(&p, NULL, RN_ERR_INVALID_MODEL, "no graph", "model without a graph");
