@@ -1,6 +1,7 @@
-/* Concurrent runs of one session: 8 threads x 50 runs each, every output
- * bit-identical to a single-threaded reference. Also checks caller-allocated
- * outputs and that a session outlives the model it was made from. */
+/* Concurrent runs of one session: 8 threads x RUNS runs each (default 50),
+ * every output bit-identical to a single-threaded reference. Also checks
+ * caller-allocated outputs and that a session outlives the model it was made
+ * from. Usage: test_session_threads MODEL.onnx [RUNS_PER_THREAD] */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +9,8 @@
 
 #include "rn.h"
 
-enum { THREADS = 8, RUNS = 50 };
+enum { THREADS = 8 };
+static int runs_per_thread = 50;
 
 static rn_session *session;
 static rn_tensor *input;
@@ -18,7 +20,7 @@ static const char *in_name, *out_name;
 static void *worker(void *arg) {
   long bad = 0;
   (void)arg;
-  for (int r = 0; r < RUNS; r++) {
+  for (int r = 0; r < runs_per_thread; r++) {
     rn_tensor *y = NULL;
     rn_status *st;
     if (r % 2) { /* every other run writes into a tensor the caller made */
@@ -41,8 +43,8 @@ static void *worker(void *arg) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 2) {
-    fprintf(stderr, "usage: %s MODEL.onnx\n", argv[0]);
+  if (argc < 2 || argc > 3 || (argc == 3 && (runs_per_thread = atoi(argv[2])) <= 0)) {
+    fprintf(stderr, "usage: %s MODEL.onnx [RUNS_PER_THREAD]\n", argv[0]);
     return 2;
   }
   rn_model *model = NULL;
@@ -82,7 +84,7 @@ int main(int argc, char **argv) {
     pthread_join(t[i], &r);
     bad += (long)r;
   }
-  printf("%d threads x %d runs: %ld mismatches or failures\n", THREADS, RUNS, bad);
+  printf("%d threads x %d runs: %ld mismatches or failures\n", THREADS, runs_per_thread, bad);
   rn_tensor_free(reference);
   rn_tensor_free(input);
   rn_session_free(session);

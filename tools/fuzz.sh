@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 target=${1:?usage: tools/fuzz.sh onnx|image SECONDS [BUILD_DIR]}
 seconds=${2:?usage: tools/fuzz.sh onnx|image SECONDS [BUILD_DIR]}
 build=${3:-build-fuzz}
+command -v clang >/dev/null || { echo "fuzz.sh needs clang: apt-get install clang libclang-rt-14-dev" >&2; exit 2; }
 if [[ ! -f "$build/build.ninja" ]]; then
   CC=clang meson setup "$build" -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
     -Dc_args=-fno-sanitize-recover=all -Dmodel_tests=false

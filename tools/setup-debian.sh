@@ -18,6 +18,7 @@ test_pkgs=(
   libonnx-testdata
   python3 python3-numpy python3-torch python3-torchvision python3-onnx
   python3-sklearn python3-pil
+  valgrind
 )
 
 pkgs=("${build_pkgs[@]}")
