@@ -102,6 +102,7 @@ rn_status *rn_session_create(const rn_env *env, const rn_model *model,
   rn_status *st = NULL;
   s->graph = rn_graph_clone(model->graph);
   if (!s->graph) st = rn_error(RN_ERR_OUT_OF_MEMORY, "out of memory copying the graph");
+  if (!st) st = rn_graph_validate(s->graph); /* built models were not checked at load */
   if (!st) st = rn_graph_resolve_ops(s->graph);
   if (!st) st = compute_order(s);
   /* Compile now when every input shape is known, so errors surface here. */

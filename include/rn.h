@@ -139,6 +139,17 @@ RN_API void *rn_tensor_data(rn_tensor *tensor);
 
 /* ---------------------------------------------------------------- models */
 
+/* Declared type and shape of a value (model inputs/outputs). `dims` (RN_MAX_RANK entries)
+ * receives -1 for dynamic dims; `dim_names`, if not NULL, receives the
+ * symbolic name of each dynamic dim (or NULL). Rank -1 = unknown. */
+typedef struct rn_value_info {
+  rn_dtype dtype;
+  int rank;
+  int64_t dims[RN_MAX_RANK];
+  const char *dim_names[RN_MAX_RANK];
+} rn_value_info;
+
+
 typedef struct rn_model rn_model;
 
 /* Loads an ONNX model (`env` may be NULL). External data files are resolved
@@ -153,6 +164,80 @@ RN_API void rn_model_free(rn_model *model);
 /* Metadata: graph name, producer, and metadata_props by key (NULL if absent). */
 RN_API const char *rn_model_graph_name(const rn_model *model);
 RN_API const char *rn_model_metadata(const rn_model *model, const char *key);
+
+/* ---------------------------------------------------------------- building and inspecting models */
+
+/* An empty model to build node by node (what the Lua `rn` module uses).
+ * Its default opset import is ai.onnx 17. */
+RN_API rn_status *rn_model_create(const char *graph_name, rn_model **out);
+RN_API rn_status *rn_model_set_opset(rn_model *model, const char *domain, int64_t version);
+RN_API rn_status *rn_model_set_metadata(rn_model *model, const char *key, const char *value);
+/* A graph input; dims of -1 are dynamic (dim_names, if not NULL, names them). */
+RN_API rn_status *rn_model_add_input(rn_model *model, const char *name, rn_dtype dtype, int rank,
+                                     const int64_t *dims, const char *const *dim_names);
+/* Marks an existing value as a graph output. */
+RN_API rn_status *rn_model_add_output(rn_model *model, const char *name);
+/* Adds an initializer (the tensor is copied), or replaces the value of an
+ * existing one, which must keep its dtype and shape (loading weights). */
+RN_API rn_status *rn_model_set_initializer(rn_model *model, const char *name, const rn_tensor *value);
+/* Appends a node. Empty or NULL input names are omitted optional inputs.
+ * Output names must be new. Node and attribute checks happen in
+ * rn_model_check_node, once the attributes are set. */
+RN_API rn_status *rn_model_add_node(rn_model *model, const char *op_type, const char *domain,
+                                    const char *name, int n_inputs, const char *const *inputs,
+                                    int n_outputs, const char *const *outputs, int *index_out);
+RN_API rn_status *rn_model_node_set_int(rn_model *model, int node, const char *attr, int64_t value);
+RN_API rn_status *rn_model_node_set_float(rn_model *model, int node, const char *attr, float value);
+RN_API rn_status *rn_model_node_set_string(rn_model *model, int node, const char *attr, const char *value);
+RN_API rn_status *rn_model_node_set_ints(rn_model *model, int node, const char *attr, int n,
+                                         const int64_t *values);
+RN_API rn_status *rn_model_node_set_floats(rn_model *model, int node, const char *attr, int n,
+                                           const float *values);
+RN_API rn_status *rn_model_node_set_tensor(rn_model *model, int node, const char *attr,
+                                           const rn_tensor *value);
+/* Checks a node as a session would (op known at the model's opset, input and
+ * output counts, attributes, types and shapes) as far as its inputs' shapes
+ * are known (dynamic dims are checked as 1), and records its outputs' types
+ * and shapes. Errors name the node and the problem. */
+RN_API rn_status *rn_model_check_node(rn_model *model, int node);
+
+/* Inspection. Indices run from 0; strings live as long as the model. */
+RN_API int rn_model_input_count(const rn_model *model);
+RN_API const char *rn_model_input_name(const rn_model *model, int index);
+RN_API int rn_model_output_count(const rn_model *model);
+RN_API const char *rn_model_output_name(const rn_model *model, int index);
+/* Declared (or, after rn_model_check_node, inferred) type of a value. */
+RN_API rn_status *rn_model_value_info(const rn_model *model, const char *name, rn_value_info *info);
+RN_API int64_t rn_model_opset(const rn_model *model, const char *domain); /* -1 if not imported */
+RN_API int rn_model_node_count(const rn_model *model);
+RN_API const char *rn_model_node_name(const rn_model *model, int node);
+RN_API const char *rn_model_node_op_type(const rn_model *model, int node);
+RN_API const char *rn_model_node_domain(const rn_model *model, int node);
+RN_API int rn_model_node_input_count(const rn_model *model, int node);
+RN_API const char *rn_model_node_input(const rn_model *model, int node, int k); /* NULL if omitted */
+RN_API int rn_model_node_output_count(const rn_model *model, int node);
+RN_API const char *rn_model_node_output(const rn_model *model, int node, int k);
+/* Attributes: names, and values of the scalar and list kinds. `type` uses
+ * ONNX AttributeProto numbering (1 FLOAT, 2 INT, 3 STRING, 4 TENSOR, 6 FLOATS, 7 INTS). */
+RN_API int rn_model_node_attr_count(const rn_model *model, int node);
+RN_API const char *rn_model_node_attr_name(const rn_model *model, int node, int k);
+RN_API int rn_model_node_attr_type(const rn_model *model, int node, int k);
+RN_API int64_t rn_model_node_attr_int(const rn_model *model, int node, int k);
+RN_API float rn_model_node_attr_float(const rn_model *model, int node, int k);
+RN_API const char *rn_model_node_attr_string(const rn_model *model, int node, int k);
+RN_API int rn_model_node_attr_ints(const rn_model *model, int node, int k, const int64_t **values);
+RN_API int rn_model_node_attr_floats(const rn_model *model, int node, int k, const float **values);
+RN_API const rn_tensor *rn_model_node_attr_tensor(const rn_model *model, int node, int k);
+RN_API int rn_model_initializer_count(const rn_model *model);
+RN_API const char *rn_model_initializer_name(const rn_model *model, int index);
+/* The initializer's value (owned by the model), or NULL. */
+RN_API const rn_tensor *rn_model_initializer(const rn_model *model, const char *name);
+
+/* Serializes the model as ONNX (ModelProto, ir_version 8). */
+RN_API rn_status *rn_model_save_file(const rn_model *model, const char *path);
+/* ... into a new buffer released with rn_free(). */
+RN_API rn_status *rn_model_save_memory(const rn_model *model, void **bytes, size_t *size);
+RN_API void rn_free(void *ptr);
 
 /* ---------------------------------------------------------------- sessions */
 
@@ -183,15 +268,6 @@ RN_API int rn_session_output_count(const rn_session *session);
 RN_API const char *rn_session_input_name(const rn_session *session, int index);
 RN_API const char *rn_session_output_name(const rn_session *session, int index);
 
-/* Declared type and shape of an input/output. `dims` (RN_MAX_RANK entries)
- * receives -1 for dynamic dims; `dim_names`, if not NULL, receives the
- * symbolic name of each dynamic dim (or NULL). Rank -1 = unknown. */
-typedef struct rn_value_info {
-  rn_dtype dtype;
-  int rank;
-  int64_t dims[RN_MAX_RANK];
-  const char *dim_names[RN_MAX_RANK];
-} rn_value_info;
 RN_API rn_status *rn_session_input_info(const rn_session *session, int index,
                                         rn_value_info *info);
 RN_API rn_status *rn_session_output_info(const rn_session *session, int index,
