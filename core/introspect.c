@@ -64,10 +64,19 @@ rn_status *rn_session_node_info(rn_session *s, int index, rn_node_info *info) {
   info->op_type = n->op_type;
   info->domain = n->domain;
   info->rank = -1;
-  for (int k = 0; k < n->n_inputs; k++) {
+  /* Parameters are counted where they are used, by slot: an exporter may
+   * share identical initializers through Identity nodes (torch.onnx does for
+   * freshly initialized BatchNorms), so Identity chains are followed back to
+   * the initializer and Identity nodes themselves count nothing. */
+  for (int k = 0; k < n->n_inputs && strcmp(n->op_type, "Identity") != 0; k++) {
     int v = n->inputs[k];
     if (v < 0 || !is_learned_input(n, k)) continue;
-    const rn_tensor *c = g->values[v].constant; /* initializers only, not folded values */
+    for (int hops = 0; hops < 64 && g->values[v].producer >= 0; hops++) {
+      const rn_node *p = &g->nodes[g->values[v].producer];
+      if (strcmp(p->op_type, "Identity") != 0 || p->n_inputs < 1 || p->inputs[0] < 0) break;
+      v = p->inputs[0];
+    }
+    const rn_tensor *c = g->values[v].producer < 0 ? g->values[v].constant : NULL;
     if (c && (c->dtype == RN_DTYPE_FLOAT || c->dtype == RN_DTYPE_DOUBLE || c->dtype == RN_DTYPE_FLOAT16))
       info->params += rn_shape_numel(&c->shape);
   }
