@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs a libFuzzer target for a while, with ASan + UBSan (+ LeakSanitizer).
+# Runs a libFuzzer target for a while, with ASan + UBSan (+ LeakSanitizer);
+# the whole library is instrumented for coverage (-fsanitize=fuzzer-no-link).
 # Usage: tools/fuzz.sh onnx|image SECONDS [BUILD_DIR]
 # Seeds: the ONNX conformance models / the bundled and test images. Crashes
 # land in tests/fuzz/regressions/TARGET/ and are replayed by the test suite
@@ -12,7 +13,7 @@ build=${3:-build-fuzz}
 command -v clang >/dev/null || { echo "fuzz.sh needs clang: apt-get install clang libclang-rt-14-dev" >&2; exit 2; }
 if [[ ! -f "$build/build.ninja" ]]; then
   CC=clang meson setup "$build" -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
-    -Dc_args=-fno-sanitize-recover=all -Dmodel_tests=false
+    "-Dc_args=-fno-sanitize-recover=all -fsanitize=fuzzer-no-link" -Dmodel_tests=false
 fi
 ninja -C "$build" "tests/fuzz/fuzz_$target" >/dev/null
 corpus="$build/corpus/$target"
