@@ -81,4 +81,27 @@ static inline rn_tensor *rn_op_output(const rn_op_ctx *ctx, int i) {
 /* Normalizes a possibly negative axis against rank; false if out of range. */
 bool rn_normalize_axis(int64_t axis, int rank, int *out);
 
+/* True for the index element types ONNX allows (int32, int64); every op
+ * group checks this. */
+static inline bool rn_op_is_index_dtype(rn_dtype dt) {
+  return dt == RN_DTYPE_INT64 || dt == RN_DTYPE_INT32;
+}
+
+/* Error unless inputs 0..n_inputs-1 and output 0 are present: the common
+ * first check of an op's infer. */
+rn_status *rn_op_require(const rn_op_ctx *ctx, int n_inputs);
+
+/* Checks an inferred output shape before it is set: rank <= RN_MAX_RANK,
+ * dims >= 0 and a byte size (for dtype) that does not overflow. */
+rn_status *rn_op_check_shape(const rn_op_ctx *ctx, const rn_shape *shape, rn_dtype dtype);
+
+/* Reads a constant int32/int64 tensor of rank <= 1 (axes, pads, shapes...)
+ * into vals, at most `max` values; UNSUPPORTED when its data is not known at
+ * infer time. `what` names the input in messages. */
+rn_status *rn_op_const_ints(const rn_op_ctx *ctx, const rn_tensor *t, const char *what,
+                            int64_t *vals, int max, int *n);
+
+/* Row-major element strides of a shape, for kernels that walk it by index. */
+void rn_op_strides(const rn_shape *shape, int64_t *strides);
+
 #endif

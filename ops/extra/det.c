@@ -5,7 +5,7 @@
 #include "extra_ops.h"
 
 static rn_status *det_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_xops_require(ctx, 1));
+  RN_TRY(rn_op_require(ctx, 1));
   const rn_tensor *x = ctx->inputs[0];
   RN_TRY(rn_xops_require_real(ctx, x, "input"));
   int r = x->shape.rank;

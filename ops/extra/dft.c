@@ -42,7 +42,7 @@ static void twiddles(double *tw, int64_t n) {
 
 static rn_status *const_scalar(const rn_op_ctx *ctx, int i, const char *what, int64_t *v) {
   const rn_tensor *t = ctx->inputs[i];
-  if (!rn_xops_is_index(t->dtype) || rn_shape_numel(&t->shape) != 1 || t->shape.rank > 1)
+  if (!rn_op_is_index_dtype(t->dtype) || rn_shape_numel(&t->shape) != 1 || t->shape.rank > 1)
     return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "%s must be an int scalar", what);
   if (!t->data) return rn_op_error(ctx, RN_ERR_UNSUPPORTED, "input '%s' must be constant", what);
   *v = rn_tensor_get_int(t, 0);
@@ -85,12 +85,12 @@ static rn_status *dft_geometry(const rn_op_ctx *ctx, dft_geom *g) {
 }
 
 static rn_status *dft_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_xops_require(ctx, 1));
+  RN_TRY(rn_op_require(ctx, 1));
   const rn_tensor *x = ctx->inputs[0];
   RN_TRY(rn_xops_require_real(ctx, x, "input"));
   dft_geom g;
   RN_TRY(dft_geometry(ctx, &g));
-  RN_TRY(rn_xops_check_shape(ctx, &g.out, x->dtype));
+  RN_TRY(rn_op_check_shape(ctx, &g.out, x->dtype));
   rn_op_set_output(ctx, 0, x->dtype, &g.out);
   return NULL;
 }
@@ -181,13 +181,13 @@ static rn_status *stft_geometry(const rn_op_ctx *ctx, stft_geom *g) {
 }
 
 static rn_status *stft_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_xops_require(ctx, 2));
+  RN_TRY(rn_op_require(ctx, 2));
   const rn_tensor *x = ctx->inputs[0];
   RN_TRY(rn_xops_require_real(ctx, x, "signal"));
   stft_geom g;
   RN_TRY(stft_geometry(ctx, &g));
   rn_shape out = {4, {g.batch, g.frames, g.bins, 2}};
-  RN_TRY(rn_xops_check_shape(ctx, &out, x->dtype));
+  RN_TRY(rn_op_check_shape(ctx, &out, x->dtype));
   rn_op_set_output(ctx, 0, x->dtype, &out);
   return NULL;
 }

@@ -166,7 +166,7 @@ static rn_status *einsum_plan_make(const rn_op_ctx *ctx, einsum_plan *pl) {
   for (int t = 0; t < pl->n_in; t++) {
     const rn_tensor *x = ctx->inputs[t];
     int64_t st[RN_MAX_RANK];
-    rn_xops_strides(&x->shape, st);
+    rn_op_strides(&x->shape, st);
     for (int i = 0; i < n; i++) pl->strides[t][i] = 0;
     for (int i = 0; i < in_n[t]; i++)
       if (x->shape.dims[i] != 1 || pl->dims[pos[in_labels[t][i]]] == 1)
@@ -186,7 +186,7 @@ static rn_status *einsum_infer(rn_op_ctx *ctx) {
   if (!rn_xops_is_real(dt) && dt != RN_DTYPE_INT32 && dt != RN_DTYPE_INT64 &&
       dt != RN_DTYPE_UINT32 && dt != RN_DTYPE_UINT64)
     return rn_op_error(ctx, RN_ERR_UNSUPPORTED, "type %s is not supported", rn_dtype_name(dt));
-  RN_TRY(rn_xops_check_shape(ctx, &pl.out, dt));
+  RN_TRY(rn_op_check_shape(ctx, &pl.out, dt));
   rn_op_set_output(ctx, 0, dt, &pl.out);
   return NULL;
 }

@@ -38,28 +38,15 @@ extern const rn_op_def rn_op_dft, rn_op_stft;
 
 /* ---- shared helpers (extra_util.c) ---- */
 
-/* Error unless inputs 0..n-1 and output 0 are present. */
-rn_status *rn_xops_require(const rn_op_ctx *ctx, int n_inputs);
 /* UNSUPPORTED (float16, ...) / INVALID_MODEL (non-numeric) unless t is
  * float32 or float64. */
 rn_status *rn_xops_require_real(const rn_op_ctx *ctx, const rn_tensor *t, const char *what);
-/* Checks an output shape: dims >= 0 and the byte size does not overflow. */
-rn_status *rn_xops_check_shape(const rn_op_ctx *ctx, const rn_shape *shape, rn_dtype dtype);
-/* Reads a constant int32/int64 tensor of rank <= 1 with at most `max` values;
- * UNSUPPORTED when its data is not known. */
-rn_status *rn_xops_const_ints(const rn_op_ctx *ctx, const rn_tensor *t, const char *what,
-                              int64_t *vals, int max, int *n);
 /* Writes v into element i of a numeric tensor's data (integers saturate,
  * NaN -> 0). */
 void rn_xops_set_double(void *data, rn_dtype dt, int64_t i, double v);
-/* Row-major strides of a shape (in elements). */
-void rn_xops_strides(const rn_shape *shape, int64_t *strides);
 
 static inline bool rn_xops_is_real(rn_dtype dt) {
   return dt == RN_DTYPE_FLOAT || dt == RN_DTYPE_DOUBLE;
-}
-static inline bool rn_xops_is_index(rn_dtype dt) {
-  return dt == RN_DTYPE_INT64 || dt == RN_DTYPE_INT32;
 }
 /* Element i of a float or double tensor's data. */
 static inline double rn_xops_getf(const void *data, rn_dtype dt, int64_t i) {

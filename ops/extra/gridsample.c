@@ -41,7 +41,7 @@ static rn_status *gs_attrs(const rn_op_ctx *ctx, gs_params *p) {
 }
 
 static rn_status *gs_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_xops_require(ctx, 2));
+  RN_TRY(rn_op_require(ctx, 2));
   gs_params p;
   RN_TRY(gs_attrs(ctx, &p));
   const rn_tensor *x = ctx->inputs[0], *g = ctx->inputs[1];
@@ -53,7 +53,7 @@ static rn_status *gs_infer(rn_op_ctx *ctx) {
   if (g->shape.rank != 4 || g->shape.dims[0] != x->shape.dims[0] || g->shape.dims[3] != 2)
     return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "grid must be [N, H_out, W_out, 2]");
   rn_shape out = {4, {x->shape.dims[0], x->shape.dims[1], g->shape.dims[1], g->shape.dims[2]}};
-  RN_TRY(rn_xops_check_shape(ctx, &out, x->dtype));
+  RN_TRY(rn_op_check_shape(ctx, &out, x->dtype));
   rn_op_set_output(ctx, 0, x->dtype, &out);
   return NULL;
 }

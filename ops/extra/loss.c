@@ -35,7 +35,7 @@ static rn_status *loss_attrs(const rn_op_ctx *ctx, loss_params *p) {
 }
 
 static rn_status *loss_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_xops_require(ctx, 2));
+  RN_TRY(rn_op_require(ctx, 2));
   loss_params p;
   RN_TRY(loss_attrs(ctx, &p));
   const rn_tensor *x = ctx->inputs[0], *t = ctx->inputs[1], *w = rn_op_input(ctx, 2);
@@ -43,7 +43,7 @@ static rn_status *loss_infer(rn_op_ctx *ctx) {
   if (x->shape.rank < 2)
     return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "input must have rank >= 2 (rank %d)",
                        x->shape.rank);
-  if (!rn_xops_is_index(t->dtype))
+  if (!rn_op_is_index_dtype(t->dtype))
     return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "target must be int32 or int64, not %s",
                        rn_dtype_name(t->dtype));
   bool ok = t->shape.rank == x->shape.rank - 1 && t->shape.dims[0] == x->shape.dims[0];

@@ -20,12 +20,12 @@ static rn_status *unpool_shape(const rn_op_ctx *ctx, rn_shape *out, rn_shape *df
   *out = x->shape;
   for (int i = 0; i < w.nsp; i++)
     out->dims[i + 2] = (w.in[i] - 1) * w.stride[i] + w.kernel[i] - w.pad_begin[i] - w.pad_end[i];
-  RN_TRY(rn_xops_check_shape(ctx, out, x->dtype));
+  RN_TRY(rn_op_check_shape(ctx, out, x->dtype));
   *dflt = *out;
   if (os) {
     int64_t v[RN_MAX_RANK];
     int n;
-    RN_TRY(rn_xops_const_ints(ctx, os, "output_shape", v, RN_MAX_RANK, &n));
+    RN_TRY(rn_op_const_ints(ctx, os, "output_shape", v, RN_MAX_RANK, &n));
     if (n != x->shape.rank)
       return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "output_shape has %d values for rank %d", n,
                          x->shape.rank);
@@ -33,11 +33,11 @@ static rn_status *unpool_shape(const rn_op_ctx *ctx, rn_shape *out, rn_shape *df
       return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "output_shape must keep N and C");
     for (int i = 0; i < n; i++) out->dims[i] = v[i];
   }
-  return rn_xops_check_shape(ctx, out, x->dtype);
+  return rn_op_check_shape(ctx, out, x->dtype);
 }
 
 static rn_status *unpool_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_xops_require(ctx, 2));
+  RN_TRY(rn_op_require(ctx, 2));
   const rn_tensor *x = ctx->inputs[0];
   if (rn_dtype_size(x->dtype) == 0)
     return rn_op_error(ctx, RN_ERR_UNSUPPORTED, "type %s", rn_dtype_name(x->dtype));
@@ -55,7 +55,7 @@ static rn_status *unpool_run(rn_op_ctx *ctx) {
   RN_TRY(unpool_shape(ctx, &out, &dflt));
   int64_t n = rn_shape_numel(&x->shape), total = rn_shape_numel(&dflt);
   int64_t ostr[RN_MAX_RANK];
-  rn_xops_strides(&y->shape, ostr);
+  rn_op_strides(&y->shape, ostr);
   const int64_t *ix = idx->data;
   memset(y->data, 0, y->nbytes);
   for (int64_t i = 0; i < n; i++) {

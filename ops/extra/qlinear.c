@@ -130,7 +130,7 @@ static size_t mm_workspace_n(const rn_op_ctx *ctx, int ia, int ib) {
 }
 
 static rn_status *mmi_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_xops_require(ctx, 2));
+  RN_TRY(rn_op_require(ctx, 2));
   const rn_tensor *a = ctx->inputs[0], *b = ctx->inputs[1];
   if (!is_q8(a->dtype) || !is_q8(b->dtype))
     return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "A and B must be uint8 or int8");
@@ -138,7 +138,7 @@ static rn_status *mmi_infer(rn_op_ctx *ctx) {
   RN_TRY(mm_shapes(ctx, &a->shape, &b->shape, &g));
   RN_TRY(check_param(ctx, rn_op_input(ctx, 2), g.m, a->dtype, "a_zero_point"));
   RN_TRY(check_param(ctx, rn_op_input(ctx, 3), g.n, b->dtype, "b_zero_point"));
-  RN_TRY(rn_xops_check_shape(ctx, &g.out, RN_DTYPE_INT32));
+  RN_TRY(rn_op_check_shape(ctx, &g.out, RN_DTYPE_INT32));
   rn_op_set_output(ctx, 0, RN_DTYPE_INT32, &g.out);
   return NULL;
 }
@@ -165,7 +165,7 @@ const rn_op_def rn_op_matmul_integer = {
 
 /* QLinearMatMul: a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp */
 static rn_status *qmm_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_xops_require(ctx, 8));
+  RN_TRY(rn_op_require(ctx, 8));
   const rn_tensor *a = ctx->inputs[0], *b = ctx->inputs[3], *yzp = ctx->inputs[7];
   if (!is_q8(a->dtype) || !is_q8(b->dtype) || !is_q8(yzp->dtype))
     return rn_op_error(ctx, RN_ERR_UNSUPPORTED, "a, b and y_zero_point must be uint8 or int8");
@@ -177,7 +177,7 @@ static rn_status *qmm_infer(rn_op_ctx *ctx) {
   RN_TRY(check_param(ctx, ctx->inputs[5], g.n, b->dtype, "b_zero_point"));
   RN_TRY(check_param(ctx, ctx->inputs[6], 1, RN_DTYPE_FLOAT, "y_scale"));
   RN_TRY(check_param(ctx, yzp, 1, RN_DTYPE_UNDEFINED, "y_zero_point"));
-  RN_TRY(rn_xops_check_shape(ctx, &g.out, yzp->dtype));
+  RN_TRY(rn_op_check_shape(ctx, &g.out, yzp->dtype));
   rn_op_set_output(ctx, 0, yzp->dtype, &g.out);
   return NULL;
 }
@@ -287,13 +287,13 @@ static void conv_acc(const conv_geom *g, const rn_tensor *x, const rn_tensor *w,
 }
 
 static rn_status *convi_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_xops_require(ctx, 2));
+  RN_TRY(rn_op_require(ctx, 2));
   conv_geom g;
   const rn_tensor *x = ctx->inputs[0], *w = ctx->inputs[1];
   RN_TRY(conv_shapes(ctx, x, w, &g));
   RN_TRY(check_param(ctx, rn_op_input(ctx, 2), 1, x->dtype, "x_zero_point"));
   RN_TRY(check_param(ctx, rn_op_input(ctx, 3), g.m, w->dtype, "w_zero_point"));
-  RN_TRY(rn_xops_check_shape(ctx, &g.out, RN_DTYPE_INT32));
+  RN_TRY(rn_op_check_shape(ctx, &g.out, RN_DTYPE_INT32));
   rn_op_set_output(ctx, 0, RN_DTYPE_INT32, &g.out);
   return NULL;
 }
@@ -314,7 +314,7 @@ const rn_op_def rn_op_conv_integer = {
 
 /* QLinearConv: x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, [B int32] */
 static rn_status *qconv_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_xops_require(ctx, 8));
+  RN_TRY(rn_op_require(ctx, 8));
   conv_geom g;
   const rn_tensor *x = ctx->inputs[0], *w = ctx->inputs[3], *yzp = ctx->inputs[7],
                   *bias = rn_op_input(ctx, 8);
@@ -329,7 +329,7 @@ static rn_status *qconv_infer(rn_op_ctx *ctx) {
   RN_TRY(check_param(ctx, yzp, 1, RN_DTYPE_UNDEFINED, "y_zero_point"));
   if (bias && (bias->dtype != RN_DTYPE_INT32 || bias->shape.rank != 1 || bias->shape.dims[0] != g.m))
     return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "B must be an int32 [M] tensor");
-  RN_TRY(rn_xops_check_shape(ctx, &g.out, RN_DTYPE_INT32));
+  RN_TRY(rn_op_check_shape(ctx, &g.out, RN_DTYPE_INT32));
   rn_op_set_output(ctx, 0, yzp->dtype, &g.out);
   return NULL;
 }

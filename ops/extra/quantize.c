@@ -65,7 +65,7 @@ static rn_status *qparams(const rn_op_ctx *ctx, const rn_tensor *x, const rn_ten
 /* ---- QuantizeLinear ---- */
 
 static rn_status *quant_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_xops_require(ctx, 2));
+  RN_TRY(rn_op_require(ctx, 2));
   const rn_tensor *x = ctx->inputs[0], *s = ctx->inputs[1], *zp = rn_op_input(ctx, 2);
   if (!rn_xops_is_real(x->dtype) && x->dtype != RN_DTYPE_INT32)
     return rn_op_error(ctx, x->dtype == RN_DTYPE_FLOAT16 ? RN_ERR_UNSUPPORTED : RN_ERR_INVALID_MODEL,
@@ -125,7 +125,7 @@ const rn_op_def rn_op_quantize_linear = {
 /* ---- DequantizeLinear ---- */
 
 static rn_status *dequant_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_xops_require(ctx, 2));
+  RN_TRY(rn_op_require(ctx, 2));
   const rn_tensor *x = ctx->inputs[0], *s = ctx->inputs[1], *zp = rn_op_input(ctx, 2);
   if (!is_qtype(x->dtype, ctx->opset) && x->dtype != RN_DTYPE_INT32)
     return rn_op_error(ctx, RN_ERR_UNSUPPORTED, "x has unsupported type %s",
@@ -172,7 +172,7 @@ const rn_op_def rn_op_dequantize_linear = {
 /* ---- DynamicQuantizeLinear: uint8 over [min(0, x), max(0, x)] ---- */
 
 static rn_status *dynq_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_xops_require(ctx, 1));
+  RN_TRY(rn_op_require(ctx, 1));
   const rn_tensor *x = ctx->inputs[0];
   if (x->dtype != RN_DTYPE_FLOAT)
     return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "x must be float, not %s",

@@ -15,14 +15,15 @@ static rn_status *rs_axes(const rn_op_ctx *ctx, int *ta, int *ba) {
 }
 
 static rn_status *rs_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_xops_require(ctx, 2));
+  RN_TRY(rn_op_require(ctx, 2));
   const rn_tensor *x = ctx->inputs[0], *sl = ctx->inputs[1];
   int ta, ba;
   RN_TRY(rs_axes(ctx, &ta, &ba));
   if (x->shape.rank < 2) return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "input must have rank >= 2");
   if (rn_dtype_size(x->dtype) == 0)
     return rn_op_error(ctx, RN_ERR_UNSUPPORTED, "type %s", rn_dtype_name(x->dtype));
-  if (!rn_xops_is_index(sl->dtype) || sl->shape.rank != 1 || sl->shape.dims[0] != x->shape.dims[ba])
+  if (!rn_op_is_index_dtype(sl->dtype) || sl->shape.rank != 1 ||
+      sl->shape.dims[0] != x->shape.dims[ba])
     return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "sequence_lens must be an int [batch] tensor");
   rn_op_set_output(ctx, 0, x->dtype, &x->shape);
   return NULL;

@@ -47,7 +47,7 @@ static rn_status *ra_attrs(const rn_op_ctx *ctx, ra_params *p) {
 }
 
 static rn_status *ra_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_xops_require(ctx, 3));
+  RN_TRY(rn_op_require(ctx, 3));
   ra_params p;
   RN_TRY(ra_attrs(ctx, &p));
   const rn_tensor *x = ctx->inputs[0], *rois = ctx->inputs[1], *bi = ctx->inputs[2];
@@ -55,10 +55,11 @@ static rn_status *ra_infer(rn_op_ctx *ctx) {
   if (x->shape.rank != 4) return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "X must be 4-D");
   if (rois->dtype != x->dtype || rois->shape.rank != 2 || rois->shape.dims[1] != 4)
     return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "rois must be [num_rois, 4] of X's type");
-  if (!rn_xops_is_index(bi->dtype) || bi->shape.rank != 1 || bi->shape.dims[0] != rois->shape.dims[0])
+  if (!rn_op_is_index_dtype(bi->dtype) || bi->shape.rank != 1 ||
+      bi->shape.dims[0] != rois->shape.dims[0])
     return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "batch_indices must be an int [num_rois] tensor");
   rn_shape out = {4, {rois->shape.dims[0], x->shape.dims[1], p.oh, p.ow}};
-  RN_TRY(rn_xops_check_shape(ctx, &out, x->dtype));
+  RN_TRY(rn_op_check_shape(ctx, &out, x->dtype));
   rn_op_set_output(ctx, 0, x->dtype, &out);
   return NULL;
 }

@@ -8,7 +8,7 @@
 
 static rn_status *win_size(const rn_op_ctx *ctx, int64_t *n) {
   const rn_tensor *s = ctx->inputs[0];
-  if (!rn_xops_is_index(s->dtype) || rn_shape_numel(&s->shape) != 1 || s->shape.rank > 1)
+  if (!rn_op_is_index_dtype(s->dtype) || rn_shape_numel(&s->shape) != 1 || s->shape.rank > 1)
     return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "size must be an int32/int64 scalar");
   if (!s->data) return rn_op_error(ctx, RN_ERR_UNSUPPORTED, "input 'size' must be constant");
   *n = rn_tensor_get_int(s, 0);
@@ -17,7 +17,7 @@ static rn_status *win_size(const rn_op_ctx *ctx, int64_t *n) {
 }
 
 static rn_status *win_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_xops_require(ctx, 1));
+  RN_TRY(rn_op_require(ctx, 1));
   int64_t n;
   RN_TRY(win_size(ctx, &n));
   int64_t dt = rn_attr_int(ctx->node, "output_datatype", RN_DTYPE_FLOAT);
@@ -28,7 +28,7 @@ static rn_status *win_infer(rn_op_ctx *ctx) {
     default: return rn_op_error(ctx, RN_ERR_UNSUPPORTED, "output_datatype %lld", (long long)dt);
   }
   rn_shape out = {1, {n}};
-  RN_TRY(rn_xops_check_shape(ctx, &out, (rn_dtype)dt));
+  RN_TRY(rn_op_check_shape(ctx, &out, (rn_dtype)dt));
   rn_op_set_output(ctx, 0, (rn_dtype)dt, &out);
   return NULL;
 }

@@ -44,7 +44,7 @@ static rn_status *arg_axis(const rn_op_ctx *ctx, int *axis) {
 }
 
 static rn_status *arg_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_mops_require(ctx, 1));
+  RN_TRY(rn_op_require(ctx, 1));
   const rn_tensor *x = ctx->inputs[0];
   RN_TRY(rn_mops_check_type(ctx, x, RN_MOPS_T_NUM, "input"));
   int axis;

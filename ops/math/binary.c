@@ -104,16 +104,7 @@ RN_MOPS_NUMERIC_TYPES(HELPERS)
 #define POWD_U POWD_S
 
 #define GEN(OP, DT, T, S, K, UT) RN_MOPS_BIN_KERNEL(OP##_##S, T, T, T, OP##_##K(T, S, UT))
-#define CASE(OP, DT, T, S, K, UT)                                                                 \
-  case DT: return OP##_##S;
-#define BINARY_OP(OP)                                                                             \
-  RN_MOPS_NUMERIC_TYPES_ARG(GEN, OP)                                                              \
-  static rn_mops_bin_fn find_##OP(rn_dtype dt) {                                                  \
-    switch (dt) {                                                                                 \
-      RN_MOPS_NUMERIC_TYPES_ARG(CASE, OP)                                                         \
-      default: return NULL;                                                                       \
-    }                                                                                             \
-  }
+#define BINARY_OP(OP) RN_MOPS_BIN_OP_TABLE(OP, GEN)
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wtype-limits"
@@ -129,13 +120,7 @@ BINARY_OP(SHR)
 BINARY_OP(PRELU)
 
 #define GEN_POWD(OP, DT, T, S, K, UT) RN_MOPS_BIN_KERNEL(OP##_##S, T, double, T, OP##_##K(T, S, UT))
-RN_MOPS_NUMERIC_TYPES_ARG(GEN_POWD, POWD)
-static rn_mops_bin_fn find_POWD(rn_dtype dt) {
-  switch (dt) {
-    RN_MOPS_NUMERIC_TYPES_ARG(CASE, POWD)
-    default: return NULL;
-  }
-}
+RN_MOPS_BIN_OP_TABLE(POWD, GEN_POWD)
 #pragma GCC diagnostic pop
 
 RN_MOPS_BIN_KERNEL(pow_ff32, float, float, float, pow(x, z))
@@ -187,7 +172,7 @@ static bool pow_needs_double(const rn_op_ctx *ctx) {
 }
 
 static rn_status *binary_infer(rn_op_ctx *ctx, int op) {
-  RN_TRY(rn_mops_require(ctx, 2));
+  RN_TRY(rn_op_require(ctx, 2));
   const rn_tensor *a = ctx->inputs[0], *b = ctx->inputs[1];
   RN_TRY(rn_mops_check_type(ctx, a, op_types(op), "input A"));
   if (op == OP_POW) {
@@ -213,7 +198,7 @@ static rn_status *binary_infer(rn_op_ctx *ctx, int op) {
   }
   rn_shape sa, sb, out;
   RN_TRY(shapes(ctx, op, &sa, &sb, &out));
-  RN_TRY(rn_mops_check_shape(ctx, &out, a->dtype));
+  RN_TRY(rn_op_check_shape(ctx, &out, a->dtype));
   rn_op_set_output(ctx, 0, a->dtype, &out);
   return NULL;
 }

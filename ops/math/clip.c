@@ -39,7 +39,7 @@ static rn_status *check_bound(rn_op_ctx *ctx, int i, const char *what) {
 }
 
 static rn_status *clip_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_mops_require(ctx, 1));
+  RN_TRY(rn_op_require(ctx, 1));
   const rn_tensor *x = ctx->inputs[0];
   RN_TRY(rn_mops_check_type(ctx, x, ctx->opset < 12 ? RN_MOPS_T_FLOAT : RN_MOPS_T_NUM, "input"));
   if (ctx->opset >= 11) {

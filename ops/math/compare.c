@@ -10,16 +10,7 @@
 #define GE_E x >= z
 
 #define GEN(OP, DT, T, S, K, UT) RN_MOPS_BIN_KERNEL(OP##_##S, T, T, uint8_t, OP##_E)
-#define CASE(OP, DT, T, S, K, UT)                                                                 \
-  case DT: return OP##_##S;
-#define COMPARE_OP(OP)                                                                            \
-  RN_MOPS_NUMERIC_TYPES_ARG(GEN, OP)                                                              \
-  static rn_mops_bin_fn find_##OP(rn_dtype dt) {                                                  \
-    switch (dt) {                                                                                 \
-      RN_MOPS_NUMERIC_TYPES_ARG(CASE, OP)                                                         \
-      default: return NULL;                                                                       \
-    }                                                                                             \
-  }
+#define COMPARE_OP(OP) RN_MOPS_BIN_OP_TABLE(OP, GEN)
 
 COMPARE_OP(EQ)
 COMPARE_OP(LT)
@@ -45,7 +36,7 @@ static unsigned op_types(int op) {
 }
 
 static rn_status *compare_infer(rn_op_ctx *ctx, int op) {
-  RN_TRY(rn_mops_require(ctx, 2));
+  RN_TRY(rn_op_require(ctx, 2));
   const rn_tensor *a = ctx->inputs[0], *b = ctx->inputs[1];
   RN_TRY(rn_mops_check_type(ctx, a, op_types(op), "input A"));
   if (a->dtype != b->dtype)
@@ -53,7 +44,7 @@ static rn_status *compare_infer(rn_op_ctx *ctx, int op) {
                        rn_dtype_name(a->dtype), rn_dtype_name(b->dtype));
   rn_shape sa, sb, out;
   RN_TRY(rn_mops_binary_shapes(ctx, ctx->opset < 7, &sa, &sb, &out));
-  RN_TRY(rn_mops_check_shape(ctx, &out, RN_DTYPE_BOOL));
+  RN_TRY(rn_op_check_shape(ctx, &out, RN_DTYPE_BOOL));
   rn_op_set_output(ctx, 0, RN_DTYPE_BOOL, &out);
   return NULL;
 }

@@ -31,7 +31,7 @@ RN_MOPS_NUMERIC_TYPES(CUMSUM_KERNEL)
 
 static rn_status *cumsum_axis(const rn_op_ctx *ctx, int *axis) {
   const rn_tensor *a = ctx->inputs[1];
-  if (a->dtype != RN_DTYPE_INT64 && a->dtype != RN_DTYPE_INT32)
+  if (!rn_op_is_index_dtype(a->dtype))
     return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "axis must be int32 or int64, not %s",
                        rn_dtype_name(a->dtype));
   if (rn_shape_numel(&a->shape) != 1 || a->shape.rank > 1)
@@ -48,7 +48,7 @@ static rn_status *cumsum_axis(const rn_op_ctx *ctx, int *axis) {
 }
 
 static rn_status *cumsum_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_mops_require(ctx, 2));
+  RN_TRY(rn_op_require(ctx, 2));
   const rn_tensor *x = ctx->inputs[0];
   RN_TRY(rn_mops_check_type(ctx, x, RN_MOPS_T_NUM, "input"));
   if (x->shape.rank == 0)

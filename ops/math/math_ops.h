@@ -103,13 +103,6 @@ unsigned rn_mops_type_class(rn_dtype dt);
 rn_status *rn_mops_check_type(const rn_op_ctx *ctx, const rn_tensor *t, unsigned allowed,
                               const char *what);
 
-/* ---- common checks ---- */
-
-/* Error unless inputs 0..n-1 and output 0 are present. */
-rn_status *rn_mops_require(const rn_op_ctx *ctx, int n_inputs);
-/* Error unless shape's byte size (for dtype) is representable. */
-rn_status *rn_mops_check_shape(const rn_op_ctx *ctx, const rn_shape *shape, rn_dtype dtype);
-
 /* ---- broadcasting ---- */
 
 #define RN_MOPS_MAX_BCAST_IN 3
@@ -190,6 +183,21 @@ typedef void (*rn_mops_bin_fn)(void *y, const void *a, const void *b, int64_t n,
     }                                                                                             \
   }
 
+/* The per-type dispatch of a binary kernel family (binary, variadic and
+ * compare ops): defines the row kernels OP_<suffix>, one per numeric type,
+ * with GEN(OP, DT, T, S, K, UT), and `find_OP(dtype)` returning the one for a
+ * dtype (NULL if none). */
+#define RN_MOPS_CASE_(OP, DT, T, S, K, UT)                                                        \
+  case DT: return OP##_##S;
+#define RN_MOPS_BIN_OP_TABLE(OP, GEN)                                                             \
+  RN_MOPS_NUMERIC_TYPES_ARG(GEN, OP)                                                              \
+  static rn_mops_bin_fn find_##OP(rn_dtype dt) {                                                  \
+    switch (dt) {                                                                                 \
+      RN_MOPS_NUMERIC_TYPES_ARG(RN_MOPS_CASE_, OP)                                                \
+      default: return NULL;                                                                       \
+    }                                                                                             \
+  }
+
 /* Runs fn over y = f(a, b) with a, b shaped as given broadcast to y's shape.
  * y may alias a when a has y's shape (in-place accumulation). */
 void rn_mops_bcast_binary(rn_tensor *y, const void *a, const rn_shape *sa, rn_dtype ta,
@@ -201,11 +209,5 @@ void rn_mops_bcast_binary(rn_tensor *y, const void *a, const rn_shape *sa, rn_dt
  * that mode. Sets *out to the output shape. */
 rn_status *rn_mops_binary_shapes(const rn_op_ctx *ctx, bool legacy, rn_shape *sa, rn_shape *sb,
                                  rn_shape *out);
-
-/* ---- axes ---- */
-
-/* Reads an int32/int64 1-D (or scalar) tensor's values; at most max. */
-rn_status *rn_mops_read_ints(const rn_op_ctx *ctx, const rn_tensor *t, const char *what,
-                             int64_t *vals, int max, int *n);
 
 #endif

@@ -31,25 +31,6 @@ rn_status *rn_mops_check_type(const rn_op_ctx *ctx, const rn_tensor *t, unsigned
                      rn_dtype_name(t->dtype));
 }
 
-rn_status *rn_mops_require(const rn_op_ctx *ctx, int n_inputs) {
-  for (int i = 0; i < n_inputs; i++)
-    if (!rn_op_input(ctx, i))
-      return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "required input %d is missing", i);
-  if (!rn_op_output(ctx, 0))
-    return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "output 0 is missing");
-  return NULL;
-}
-
-rn_status *rn_mops_check_shape(const rn_op_ctx *ctx, const rn_shape *shape, rn_dtype dtype) {
-  size_t nbytes;
-  if (shape->rank < 0 || shape->rank > RN_MAX_RANK)
-    return rn_op_error(ctx, RN_ERR_UNSUPPORTED, "output rank %d exceeds %d", shape->rank,
-                       RN_MAX_RANK);
-  if (!rn_shape_nbytes(shape, dtype, &nbytes))
-    return rn_op_error(ctx, RN_ERR_LIMIT, "output size overflows");
-  return NULL;
-}
-
 /* ---- broadcasting ---- */
 
 void rn_mops_bcast_init(rn_mops_bcast *b, const rn_shape *out, int n_in,
@@ -183,21 +164,3 @@ rn_status *rn_mops_binary_shapes(const rn_op_ctx *ctx, bool legacy, rn_shape *sa
   return NULL;
 }
 
-rn_status *rn_mops_read_ints(const rn_op_ctx *ctx, const rn_tensor *t, const char *what,
-                             int64_t *vals, int max, int *n) {
-  if (!t->data)
-    return rn_op_error(ctx, RN_ERR_UNSUPPORTED, "input '%s' must be constant", what);
-  if (t->dtype != RN_DTYPE_INT64 && t->dtype != RN_DTYPE_INT32)
-    return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "input '%s' must be int64 or int32, not %s",
-                       what, rn_dtype_name(t->dtype));
-  if (t->shape.rank > 1)
-    return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "input '%s' must be 1-D (rank %d)", what,
-                       t->shape.rank);
-  int64_t count = rn_shape_numel(&t->shape);
-  if (count < 0 || count > max)
-    return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "input '%s' has %lld values, at most %d allowed",
-                       what, (long long)count, max);
-  for (int64_t i = 0; i < count; i++) vals[i] = rn_tensor_get_int(t, i);
-  *n = (int)count;
-  return NULL;
-}

@@ -35,7 +35,7 @@ static rn_status *plan_axes(const rn_op_ctx *ctx, int op, reduce_plan *p) {
   memset(p, 0, sizeof *p);
   if (ctx->opset >= axes_input_opset(op)) {
     const rn_tensor *t = rn_op_input(ctx, 1);
-    if (t) RN_TRY(rn_mops_read_ints(ctx, t, "axes", axes, RN_MAX_RANK, &n_axes));
+    if (t) RN_TRY(rn_op_const_ints(ctx, t, "axes", axes, RN_MAX_RANK, &n_axes));
   } else {
     if (ctx->n_inputs > 1)
       return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "axes is an attribute before opset %d",
@@ -66,7 +66,7 @@ static rn_status *plan_axes(const rn_op_ctx *ctx, int op, reduce_plan *p) {
 }
 
 static rn_status *reduce_infer(rn_op_ctx *ctx, int op) {
-  RN_TRY(rn_mops_require(ctx, 1));
+  RN_TRY(rn_op_require(ctx, 1));
   const rn_tensor *x = ctx->inputs[0];
   RN_TRY(rn_mops_check_type(ctx, x, op == R_LSE ? RN_MOPS_T_FLOAT : RN_MOPS_T_NUM, "input"));
   reduce_plan p;

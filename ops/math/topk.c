@@ -62,7 +62,7 @@ static rn_status *topk_params(const rn_op_ctx *ctx, int *axis, int64_t *k) {
     if (!kt) return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "input K is missing");
     int64_t vals[1];
     int n;
-    RN_TRY(rn_mops_read_ints(ctx, kt, "K", vals, 1, &n));
+    RN_TRY(rn_op_const_ints(ctx, kt, "K", vals, 1, &n));
     if (n != 1) return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "K must hold one value");
     *k = vals[0];
   }
@@ -73,7 +73,7 @@ static rn_status *topk_params(const rn_op_ctx *ctx, int *axis, int64_t *k) {
 }
 
 static rn_status *topk_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_mops_require(ctx, 1));
+  RN_TRY(rn_op_require(ctx, 1));
   const rn_tensor *x = ctx->inputs[0];
   RN_TRY(rn_mops_check_type(ctx, x, RN_MOPS_T_NUM, "input"));
   if (x->shape.rank == 0)

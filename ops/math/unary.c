@@ -180,7 +180,7 @@ static unsigned op_types(int op) {
 static void read_params(const rn_op_ctx *ctx, int *op, uparams *p);
 
 static rn_status *unary_infer(rn_op_ctx *ctx, int op) {
-  RN_TRY(rn_mops_require(ctx, 1));
+  RN_TRY(rn_op_require(ctx, 1));
   uparams unused; /* read the attributes now so core can check their types */
   int op_copy = op;
   read_params(ctx, &op_copy, &unused);

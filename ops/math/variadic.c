@@ -17,16 +17,7 @@
 #define MIN_U MIN_F
 
 #define GEN(OP, DT, T, S, K, UT) RN_MOPS_BIN_KERNEL(OP##_##S, T, T, T, OP##_##K(T, S, UT))
-#define CASE(OP, DT, T, S, K, UT)                                                                 \
-  case DT: return OP##_##S;
-#define VARIADIC_OP(OP)                                                                           \
-  RN_MOPS_NUMERIC_TYPES_ARG(GEN, OP)                                                              \
-  static rn_mops_bin_fn find_##OP(rn_dtype dt) {                                                  \
-    switch (dt) {                                                                                 \
-      RN_MOPS_NUMERIC_TYPES_ARG(CASE, OP)                                                         \
-      default: return NULL;                                                                       \
-    }                                                                                             \
-  }
+#define VARIADIC_OP(OP) RN_MOPS_BIN_OP_TABLE(OP, GEN)
 
 VARIADIC_OP(SUM)
 VARIADIC_OP(MAX)
@@ -36,7 +27,7 @@ enum { OP_SUM, OP_MEAN, OP_MAX, OP_MIN };
 
 static rn_status *variadic_infer(rn_op_ctx *ctx, int op) {
   if (ctx->n_inputs < 1) return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "needs at least 1 input");
-  RN_TRY(rn_mops_require(ctx, ctx->n_inputs));
+  RN_TRY(rn_op_require(ctx, ctx->n_inputs));
   const rn_tensor *a = ctx->inputs[0];
   RN_TRY(rn_mops_check_type(ctx, a, op == OP_MEAN ? RN_MOPS_T_FLOAT : RN_MOPS_T_NUM, "input 0"));
   rn_shape out = a->shape;
@@ -53,7 +44,7 @@ static rn_status *variadic_infer(rn_op_ctx *ctx, int op) {
                          rn_shape_str(&out, b2, sizeof b2));
     out = next;
   }
-  RN_TRY(rn_mops_check_shape(ctx, &out, a->dtype));
+  RN_TRY(rn_op_check_shape(ctx, &out, a->dtype));
   rn_op_set_output(ctx, 0, a->dtype, &out);
   return NULL;
 }

@@ -26,7 +26,7 @@ static void where_row(size_t es, char *py, const uint8_t *pc, const char *px, co
 }
 
 static rn_status *where_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_mops_require(ctx, 3));
+  RN_TRY(rn_op_require(ctx, 3));
   const rn_tensor *c = ctx->inputs[0], *x = ctx->inputs[1], *z = ctx->inputs[2];
   if (c->dtype != RN_DTYPE_BOOL)
     return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "condition must be bool, not %s",
@@ -43,7 +43,7 @@ static rn_status *where_infer(rn_op_ctx *ctx) {
                        rn_shape_str(&c->shape, b1, sizeof b1),
                        rn_shape_str(&x->shape, b2, sizeof b2),
                        rn_shape_str(&z->shape, b3, sizeof b3));
-  RN_TRY(rn_mops_check_shape(ctx, &out, x->dtype));
+  RN_TRY(rn_op_check_shape(ctx, &out, x->dtype));
   rn_op_set_output(ctx, 0, x->dtype, &out);
   return NULL;
 }

@@ -12,11 +12,8 @@ static rn_status *gp_infer(rn_op_ctx *ctx, int kind) {
   RN_TRY(rn_nn_require_real(ctx, x, "input X"));
   if (x->shape.rank < 2)
     return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "input must have rank >= 2, got %d", x->shape.rank);
-  if (kind == GP_LP) {
-    const rn_attr *pa = rn_node_attr(ctx->node, "p");
-    double p = pa ? (pa->type == RN_ATTR_FLOAT ? pa->f : (double)pa->i) : 2;
-    if (!(p > 0) || p > 1e6) return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "p must be positive");
-  }
+  double p;
+  if (kind == GP_LP) RN_TRY(rn_nn_lp_p(ctx, &p)); /* validates the attribute */
   rn_shape ys = x->shape;
   for (int i = 2; i < ys.rank; i++) ys.dims[i] = 1;
   rn_op_set_output(ctx, 0, x->dtype, &ys);
@@ -50,8 +47,8 @@ GP_DEFINE(double, f64)
 
 static rn_status *gp_run(rn_op_ctx *ctx, int kind) {
   const rn_tensor *x = ctx->inputs[0];
-  const rn_attr *pa = rn_node_attr(ctx->node, "p");
-  double p = pa ? (pa->type == RN_ATTR_FLOAT ? pa->f : (double)pa->i) : 2;
+  double p = 2;
+  if (kind == GP_LP) RN_TRY(rn_nn_lp_p(ctx, &p));
   int64_t planes = x->shape.dims[0] * x->shape.dims[1];
   int64_t sp = rn_nn_prod(x->shape.dims + 2, x->shape.rank - 2);
   if (x->dtype == RN_DTYPE_FLOAT) gp_f32(kind, p, planes, sp, x->data, ctx->outputs[0]->data);

@@ -60,6 +60,10 @@ static inline bool rn_nn_is_real(rn_dtype dt) { return dt == RN_DTYPE_FLOAT || d
  * float32 or float64. `what` names the input in the message. */
 rn_status *rn_nn_require_real(const rn_op_ctx *ctx, const rn_tensor *t, const char *what);
 
+/* The p attribute of LpPool / GlobalLpPool (default 2; FLOAT, or INT in old
+ * models), in (0, 1e6]: one reader for both pool files. */
+rn_status *rn_nn_lp_p(const rn_op_ctx *ctx, double *p);
+
 /* Error unless inputs 0..n-1 and output 0 are present. */
 rn_status *rn_nn_require_inputs(const rn_op_ctx *ctx, int n);
 

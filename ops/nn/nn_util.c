@@ -22,6 +22,13 @@ rn_status *rn_nn_require_inputs(const rn_op_ctx *ctx, int n) {
   return NULL;
 }
 
+rn_status *rn_nn_lp_p(const rn_op_ctx *ctx, double *p) {
+  const rn_attr *pa = rn_node_attr(ctx->node, "p");
+  *p = pa ? (pa->type == RN_ATTR_FLOAT ? pa->f : (double)pa->i) : 2;
+  if (!(*p > 0) || *p > 1e6) return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "p must be positive");
+  return NULL;
+}
+
 /* Reads an INTS attribute of exactly n values (or `def` for every value
  * when absent), each in [lo, RN_NN_MAX_WINDOW_ATTR]. */
 static rn_status *read_ints(const rn_op_ctx *ctx, const char *name, int n, int64_t def, int64_t lo,

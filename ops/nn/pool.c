@@ -38,12 +38,7 @@ static rn_status *pool_geom_get(const rn_op_ctx *ctx, int kind, pool_geom *g) {
   int64_t so = rn_attr_int(ctx->node, "storage_order", 0);
   if (so != 0 && so != 1) return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "storage_order must be 0 or 1");
   g->col_major = so == 1;
-  if (kind == POOL_LP) {
-    const rn_attr *pa = rn_node_attr(ctx->node, "p");
-    g->p = 2;
-    if (pa) g->p = pa->type == RN_ATTR_FLOAT ? pa->f : (double)pa->i;
-    if (!(g->p > 0) || g->p > 1e6) return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "p must be positive");
-  }
+  if (kind == POOL_LP) RN_TRY(rn_nn_lp_p(ctx, &g->p));
   g->planes = x->shape.dims[0] * x->shape.dims[1];
   g->in_sp = rn_nn_prod(g->w.in, g->w.nsp);
   rn_shape ys = x->shape;

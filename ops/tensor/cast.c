@@ -153,7 +153,7 @@ static rn_status *cast_common(rn_op_ctx *ctx, rn_dtype to) {
 }
 
 static rn_status *cast_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_tops_require(ctx, 1));
+  RN_TRY(rn_op_require(ctx, 1));
   rn_dtype to = RN_DTYPE_UNDEFINED;
   RN_TRY(cast_target(ctx, &to));
   return cast_common(ctx, to);
@@ -171,7 +171,7 @@ const rn_op_def rn_op_cast = {
 };
 
 static rn_status *cast_like_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_tops_require(ctx, 2));
+  RN_TRY(rn_op_require(ctx, 2));
   return cast_common(ctx, ctx->inputs[1]->dtype);
 }
 

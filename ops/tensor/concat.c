@@ -16,7 +16,7 @@ static rn_status *concat_axis(const rn_op_ctx *ctx, int rank, int *axis) {
 
 static rn_status *concat_infer(rn_op_ctx *ctx) {
   if (ctx->n_inputs < 1) return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "needs inputs");
-  RN_TRY(rn_tops_require(ctx, ctx->n_inputs));
+  RN_TRY(rn_op_require(ctx, ctx->n_inputs));
   const rn_tensor *x0 = ctx->inputs[0];
   RN_TRY(rn_tops_check_fixed(ctx, x0, "input 0"));
   int axis = 0;
@@ -40,7 +40,7 @@ static rn_status *concat_infer(rn_op_ctx *ctx) {
       return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "concatenated dim overflows");
     out.dims[axis] += x->shape.dims[axis];
   }
-  RN_TRY(rn_tops_check_shape(ctx, &out, x0->dtype));
+  RN_TRY(rn_op_check_shape(ctx, &out, x0->dtype));
   rn_op_set_output(ctx, 0, x0->dtype, &out);
   return NULL;
 }

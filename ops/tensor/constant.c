@@ -49,7 +49,7 @@ static rn_status *constant_attr(const rn_op_ctx *ctx, const rn_attr **out) {
 }
 
 static rn_status *constant_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_tops_require(ctx, 0));
+  RN_TRY(rn_op_require(ctx, 0));
   const rn_attr *a = NULL;
   RN_TRY(constant_attr(ctx, &a));
   rn_shape s = {0};
@@ -121,7 +121,7 @@ static rn_status *cos_value(const rn_op_ctx *ctx, rn_dtype *dt, const void **val
 }
 
 static rn_status *cos_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_tops_require(ctx, 1));
+  RN_TRY(rn_op_require(ctx, 1));
   rn_dtype dt = RN_DTYPE_UNDEFINED;
   const void *val = NULL;
   RN_TRY(cos_value(ctx, &dt, &val));
@@ -130,9 +130,9 @@ static rn_status *cos_infer(rn_op_ctx *ctx) {
     return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "input must be int64");
   rn_shape s = {0};
   int n = 0;
-  RN_TRY(rn_tops_const_ints(ctx, shp, "input", s.dims, RN_MAX_RANK, &n));
+  RN_TRY(rn_op_const_ints(ctx, shp, "input", s.dims, RN_MAX_RANK, &n));
   s.rank = n;
-  RN_TRY(rn_tops_check_shape(ctx, &s, dt));
+  RN_TRY(rn_op_check_shape(ctx, &s, dt));
   rn_op_set_output(ctx, 0, dt, &s);
   return NULL;
 }

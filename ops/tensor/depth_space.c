@@ -25,7 +25,7 @@ static rn_status *d2s_mode(const rn_op_ctx *ctx, bool *crd) {
 }
 
 static rn_status *d2s_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_tops_require(ctx, 1));
+  RN_TRY(rn_op_require(ctx, 1));
   int64_t b = 0;
   RN_TRY(get_block(ctx, &b));
   bool crd = false;
@@ -65,7 +65,7 @@ const rn_op_def rn_op_depth_to_space = {
 };
 
 static rn_status *s2d_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_tops_require(ctx, 1));
+  RN_TRY(rn_op_require(ctx, 1));
   int64_t b = 0;
   RN_TRY(get_block(ctx, &b));
   const rn_tensor *x = ctx->inputs[0];

@@ -8,7 +8,7 @@ static rn_status *expand_shape(const rn_op_ctx *ctx, rn_shape *out) {
     return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "input 'shape' must be int64");
   rn_shape want = {0};
   int n = 0;
-  RN_TRY(rn_tops_const_ints(ctx, s, "shape", want.dims, RN_MAX_RANK, &n));
+  RN_TRY(rn_op_const_ints(ctx, s, "shape", want.dims, RN_MAX_RANK, &n));
   want.rank = n;
   for (int i = 0; i < n; i++)
     if (want.dims[i] < 0)
@@ -22,12 +22,12 @@ static rn_status *expand_shape(const rn_op_ctx *ctx, rn_shape *out) {
 }
 
 static rn_status *expand_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_tops_require(ctx, 2));
+  RN_TRY(rn_op_require(ctx, 2));
   const rn_tensor *x = ctx->inputs[0];
   RN_TRY(rn_tops_check_fixed(ctx, x, "input"));
   rn_shape out;
   RN_TRY(expand_shape(ctx, &out));
-  RN_TRY(rn_tops_check_shape(ctx, &out, x->dtype));
+  RN_TRY(rn_op_check_shape(ctx, &out, x->dtype));
   rn_op_set_output(ctx, 0, x->dtype, &out);
   return NULL;
 }
@@ -37,7 +37,7 @@ static rn_status *expand_run(rn_op_ctx *ctx) {
   rn_tensor *y = ctx->outputs[0];
   int r = y->shape.rank, off = r - x->shape.rank;
   int64_t xs[RN_MAX_RANK], strides[RN_MAX_RANK];
-  rn_tops_strides(&x->shape, xs);
+  rn_op_strides(&x->shape, xs);
   for (int i = 0; i < r; i++) {
     int j = i - off;
     strides[i] = (j < 0 || x->shape.dims[j] == 1) ? 0 : xs[j];
@@ -58,7 +58,7 @@ const rn_op_def rn_op_expand = {
 static rn_status *tile_repeats(const rn_op_ctx *ctx, int64_t *reps) {
   const rn_tensor *x = ctx->inputs[0], *rt = ctx->inputs[1];
   int n = 0;
-  RN_TRY(rn_tops_const_ints(ctx, rt, "repeats", reps, RN_MAX_RANK, &n));
+  RN_TRY(rn_op_const_ints(ctx, rt, "repeats", reps, RN_MAX_RANK, &n));
   if (n != x->shape.rank)
     return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "repeats has %d values for rank %d", n,
                        x->shape.rank);
@@ -68,7 +68,7 @@ static rn_status *tile_repeats(const rn_op_ctx *ctx, int64_t *reps) {
 }
 
 static rn_status *tile_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_tops_require(ctx, 2));
+  RN_TRY(rn_op_require(ctx, 2));
   const rn_tensor *x = ctx->inputs[0];
   RN_TRY(rn_tops_check_fixed(ctx, x, "input"));
   int64_t reps[RN_MAX_RANK];
@@ -79,7 +79,7 @@ static rn_status *tile_infer(rn_op_ctx *ctx) {
       return rn_op_error(ctx, RN_ERR_LIMIT, "output size overflows");
     out.dims[i] *= reps[i];
   }
-  RN_TRY(rn_tops_check_shape(ctx, &out, x->dtype));
+  RN_TRY(rn_op_check_shape(ctx, &out, x->dtype));
   rn_op_set_output(ctx, 0, x->dtype, &out);
   return NULL;
 }
@@ -90,7 +90,7 @@ static rn_status *tile_run(rn_op_ctx *ctx) {
   int r = x->shape.rank;
   int64_t reps[RN_MAX_RANK], xs[RN_MAX_RANK];
   RN_TRY(tile_repeats(ctx, reps));
-  rn_tops_strides(&x->shape, xs);
+  rn_op_strides(&x->shape, xs);
   /* Output viewed as [rep0, d0, rep1, d1, ...]: the rep dims have stride 0. */
   int64_t dims[RN_TOPS_MAX_COPY_RANK], strides[RN_TOPS_MAX_COPY_RANK];
   for (int i = 0; i < r; i++) {

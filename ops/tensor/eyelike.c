@@ -17,7 +17,7 @@ static rn_status *eye_like_dtype(const rn_op_ctx *ctx, rn_dtype *dt) {
 }
 
 static rn_status *eye_like_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_tops_require(ctx, 1));
+  RN_TRY(rn_op_require(ctx, 1));
   const rn_tensor *x = ctx->inputs[0];
   if (x->shape.rank != 2)
     return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "input must be 2-D (rank %d)", x->shape.rank);

@@ -11,7 +11,7 @@ static inline int64_t index_at(const rn_tensor *t, int64_t i) {
 }
 
 static rn_status *check_indices(const rn_op_ctx *ctx, const rn_tensor *idx) {
-  if (!rn_tops_is_index_dtype(idx->dtype))
+  if (!rn_op_is_index_dtype(idx->dtype))
     return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "indices must be int32 or int64, not %s",
                        rn_dtype_name(idx->dtype));
   return NULL;
@@ -43,7 +43,7 @@ static rn_status *gather_axis(const rn_op_ctx *ctx, int rank, int *axis) {
 }
 
 static rn_status *gather_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_tops_require(ctx, 2));
+  RN_TRY(rn_op_require(ctx, 2));
   const rn_tensor *x = ctx->inputs[0], *idx = ctx->inputs[1];
   RN_TRY(rn_tops_check_fixed(ctx, x, "data"));
   RN_TRY(check_indices(ctx, idx));
@@ -56,7 +56,7 @@ static rn_status *gather_infer(rn_op_ctx *ctx) {
   for (int i = 0; i < axis; i++) out.dims[k++] = x->shape.dims[i];
   for (int i = 0; i < idx->shape.rank; i++) out.dims[k++] = idx->shape.dims[i];
   for (int i = axis + 1; i < x->shape.rank; i++) out.dims[k++] = x->shape.dims[i];
-  RN_TRY(rn_tops_check_shape(ctx, &out, x->dtype));
+  RN_TRY(rn_op_check_shape(ctx, &out, x->dtype));
   rn_op_set_output(ctx, 0, x->dtype, &out);
   return NULL;
 }
@@ -101,7 +101,7 @@ const rn_op_def rn_op_gather = {
 /* ---- GatherElements ---- */
 
 static rn_status *gather_elements_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_tops_require(ctx, 2));
+  RN_TRY(rn_op_require(ctx, 2));
   const rn_tensor *x = ctx->inputs[0], *idx = ctx->inputs[1];
   RN_TRY(rn_tops_check_fixed(ctx, x, "data"));
   RN_TRY(check_indices(ctx, idx));
@@ -126,7 +126,7 @@ static rn_status *gather_elements_run(rn_op_ctx *ctx) {
   size_t es = rn_dtype_size(x->dtype);
   int r = x->shape.rank;
   int64_t xs[RN_MAX_RANK], pos[RN_MAX_RANK] = {0};
-  rn_tops_strides(&x->shape, xs);
+  rn_op_strides(&x->shape, xs);
   int64_t n = rn_shape_numel(&idx->shape), dim = x->shape.dims[axis], off = 0;
   const char *src = x->data;
   char *dst = y->data;
@@ -175,10 +175,10 @@ static rn_status *gather_nd_check(const rn_op_ctx *ctx, int *batch_dims, int *m)
 }
 
 static rn_status *gather_nd_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_tops_require(ctx, 2));
+  RN_TRY(rn_op_require(ctx, 2));
   const rn_tensor *x = ctx->inputs[0], *idx = ctx->inputs[1];
   RN_TRY(rn_tops_check_fixed(ctx, x, "data"));
-  if (idx->dtype != RN_DTYPE_INT64 && idx->dtype != RN_DTYPE_INT32)
+  if (!rn_op_is_index_dtype(idx->dtype))
     return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "indices must be int64");
   int b = 0, m = 0;
   RN_TRY(gather_nd_check(ctx, &b, &m));
@@ -188,7 +188,7 @@ static rn_status *gather_nd_infer(rn_op_ctx *ctx) {
   int k = 0;
   for (int i = 0; i < idx->shape.rank - 1; i++) out.dims[k++] = idx->shape.dims[i];
   for (int i = b + m; i < x->shape.rank; i++) out.dims[k++] = x->shape.dims[i];
-  RN_TRY(rn_tops_check_shape(ctx, &out, x->dtype));
+  RN_TRY(rn_op_check_shape(ctx, &out, x->dtype));
   rn_op_set_output(ctx, 0, x->dtype, &out);
   return NULL;
 }
@@ -200,7 +200,7 @@ static rn_status *gather_nd_run(rn_op_ctx *ctx) {
   RN_TRY(gather_nd_check(ctx, &b, &m));
   size_t es = rn_dtype_size(x->dtype);
   int64_t xs[RN_MAX_RANK];
-  rn_tops_strides(&x->shape, xs);
+  rn_op_strides(&x->shape, xs);
   int64_t batches = 1, tuples = 1;
   for (int i = 0; i < b; i++) batches *= x->shape.dims[i];
   for (int i = b; i < idx->shape.rank - 1; i++) tuples *= idx->shape.dims[i];

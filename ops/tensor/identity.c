@@ -2,7 +2,7 @@
 #include "tensor_ops.h"
 
 static rn_status *identity_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_tops_require(ctx, 1));
+  RN_TRY(rn_op_require(ctx, 1));
   const rn_tensor *x = ctx->inputs[0];
   RN_TRY(rn_tops_check_fixed(ctx, x, "input"));
   rn_op_set_output(ctx, 0, x->dtype, &x->shape);

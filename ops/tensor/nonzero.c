@@ -23,7 +23,7 @@ static int64_t count_nonzero(const rn_tensor *x) {
 }
 
 static rn_status *nonzero_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_tops_require(ctx, 1));
+  RN_TRY(rn_op_require(ctx, 1));
   const rn_tensor *x = ctx->inputs[0];
   RN_TRY(rn_tops_check_fixed(ctx, x, "input"));
   if (!x->data)

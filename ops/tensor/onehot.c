@@ -23,7 +23,7 @@ static rn_status *onehot_params(const rn_op_ctx *ctx, int64_t *depth, int *axis)
 }
 
 static rn_status *onehot_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_tops_require(ctx, 3));
+  RN_TRY(rn_op_require(ctx, 3));
   const rn_tensor *ind = ctx->inputs[0], *vals = ctx->inputs[2];
   RN_TRY(rn_tops_check_fixed(ctx, vals, "values"));
   if (rn_dtype_size(ind->dtype) == 0 || ind->dtype == RN_DTYPE_BOOL)
@@ -35,7 +35,7 @@ static rn_status *onehot_infer(rn_op_ctx *ctx) {
   RN_TRY(onehot_params(ctx, &depth, &axis));
   rn_shape out = {.rank = ind->shape.rank + 1};
   for (int i = 0, j = 0; i < out.rank; i++) out.dims[i] = i == axis ? depth : ind->shape.dims[j++];
-  RN_TRY(rn_tops_check_shape(ctx, &out, vals->dtype));
+  RN_TRY(rn_op_check_shape(ctx, &out, vals->dtype));
   rn_op_set_output(ctx, 0, vals->dtype, &out);
   return NULL;
 }

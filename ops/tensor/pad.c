@@ -38,11 +38,11 @@ static rn_status *pad_plan_make(const rn_op_ctx *ctx, pad_plan *p) {
     for (int i = 0; i < n; i++) pads[i] = v[i];
   } else {
     if (!rn_op_input(ctx, 1)) return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "input 'pads' is missing");
-    RN_TRY(rn_tops_const_ints(ctx, ctx->inputs[1], "pads", pads, 2 * RN_MAX_RANK, &n));
+    RN_TRY(rn_op_const_ints(ctx, ctx->inputs[1], "pads", pads, 2 * RN_MAX_RANK, &n));
     const rn_tensor *at = ctx->opset >= 18 ? rn_op_input(ctx, 3) : NULL;
     if (at) {
       int64_t av[RN_MAX_RANK];
-      RN_TRY(rn_tops_const_ints(ctx, at, "axes", av, RN_MAX_RANK, &na));
+      RN_TRY(rn_op_const_ints(ctx, at, "axes", av, RN_MAX_RANK, &na));
       bool seen[RN_MAX_RANK] = {false};
       for (int i = 0; i < na; i++) {
         if (!rn_normalize_axis(av[i], r, &axes[i]) || seen[axes[i]])
@@ -74,7 +74,7 @@ static rn_status *pad_plan_make(const rn_op_ctx *ctx, pad_plan *p) {
 }
 
 static rn_status *pad_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_tops_require(ctx, 1));
+  RN_TRY(rn_op_require(ctx, 1));
   const rn_tensor *x = ctx->inputs[0];
   RN_TRY(rn_tops_check_fixed(ctx, x, "data"));
   const rn_tensor *cv = ctx->opset >= 11 ? rn_op_input(ctx, 2) : NULL;
@@ -83,7 +83,7 @@ static rn_status *pad_infer(rn_op_ctx *ctx) {
                        rn_dtype_name(x->dtype));
   pad_plan p;
   RN_TRY(pad_plan_make(ctx, &p));
-  RN_TRY(rn_tops_check_shape(ctx, &p.out, x->dtype));
+  RN_TRY(rn_op_check_shape(ctx, &p.out, x->dtype));
   rn_op_set_output(ctx, 0, x->dtype, &p.out);
   return NULL;
 }
@@ -125,7 +125,7 @@ static rn_status *pad_run(rn_op_ctx *ctx) {
     return NULL;
   }
   int64_t xs[RN_MAX_RANK];
-  rn_tops_strides(&x->shape, xs);
+  rn_op_strides(&x->shape, xs);
   int64_t w = p.out.dims[r - 1], d = x->shape.dims[r - 1], b = p.begin[r - 1];
   /* The in-range middle of each row: output [lo, hi) <- input [lo - b, hi - b). */
   int64_t lo = b > 0 ? b : 0, hi = b + d < w ? b + d : w;

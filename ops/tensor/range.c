@@ -50,7 +50,7 @@ static rn_status *range_count(const rn_op_ctx *ctx, int64_t *count) {
 }
 
 static rn_status *range_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_tops_require(ctx, 3));
+  RN_TRY(rn_op_require(ctx, 3));
   rn_dtype dt = ctx->inputs[0]->dtype;
   if (!range_type(dt))
     return rn_op_error(ctx, RN_ERR_UNSUPPORTED, "type %s is not supported", rn_dtype_name(dt));
@@ -63,7 +63,7 @@ static rn_status *range_infer(rn_op_ctx *ctx) {
   int64_t n = 0;
   RN_TRY(range_count(ctx, &n));
   rn_shape out = {.rank = 1, .dims = {n}};
-  RN_TRY(rn_tops_check_shape(ctx, &out, dt));
+  RN_TRY(rn_op_check_shape(ctx, &out, dt));
   rn_op_set_output(ctx, 0, dt, &out);
   return NULL;
 }

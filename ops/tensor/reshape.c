@@ -7,7 +7,7 @@ static rn_status *view_run(rn_op_ctx *ctx) {
 }
 
 static rn_status *reshape_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_tops_require(ctx, 1));
+  RN_TRY(rn_op_require(ctx, 1));
   const rn_tensor *x = ctx->inputs[0];
   RN_TRY(rn_tops_check_fixed(ctx, x, "data"));
   int64_t req[RN_MAX_RANK];
@@ -26,7 +26,7 @@ static rn_status *reshape_infer(rn_op_ctx *ctx) {
       return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "input 'shape' is missing");
     if (ctx->inputs[1]->dtype != RN_DTYPE_INT64)
       return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "input 'shape' must be int64");
-    RN_TRY(rn_tops_const_ints(ctx, ctx->inputs[1], "shape", req, RN_MAX_RANK, &n));
+    RN_TRY(rn_op_const_ints(ctx, ctx->inputs[1], "shape", req, RN_MAX_RANK, &n));
   }
   bool allowzero = ctx->opset >= 14 && rn_attr_int(ctx->node, "allowzero", 0) != 0;
   int64_t in_numel = rn_shape_numel(&x->shape);
@@ -86,7 +86,7 @@ const rn_op_def rn_op_reshape = {
 };
 
 static rn_status *flatten_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_tops_require(ctx, 1));
+  RN_TRY(rn_op_require(ctx, 1));
   const rn_tensor *x = ctx->inputs[0];
   RN_TRY(rn_tops_check_fixed(ctx, x, "input"));
   int r = x->shape.rank;

@@ -142,7 +142,7 @@ static rn_status *rs_parse(const rn_op_ctx *ctx, rs_params *p) {
       return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "input 'sizes' must be int64");
     int64_t sizes[RN_MAX_RANK];
     int n = 0;
-    RN_TRY(rn_tops_const_ints(ctx, sz, "sizes", sizes, RN_MAX_RANK, &n));
+    RN_TRY(rn_op_const_ints(ctx, sz, "sizes", sizes, RN_MAX_RANK, &n));
     if (n != p->n_axes)
       return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "%d sizes for %d axes", n, p->n_axes);
     for (int i = 0; i < n; i++)
@@ -190,13 +190,13 @@ static rn_status *rs_parse(const rn_op_ctx *ctx, rs_params *p) {
 }
 
 static rn_status *resize_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_tops_require(ctx, 1));
+  RN_TRY(rn_op_require(ctx, 1));
   const rn_tensor *x = ctx->inputs[0];
   RN_TRY(rn_tops_check_fixed(ctx, x, "X"));
   rs_params p;
   RN_TRY(rs_parse(ctx, &p));
   rn_shape out = rn_shape_make(p.rank, p.out);
-  RN_TRY(rn_tops_check_shape(ctx, &out, x->dtype));
+  RN_TRY(rn_op_check_shape(ctx, &out, x->dtype));
   rn_op_set_output(ctx, 0, x->dtype, &out);
   return NULL;
 }
@@ -331,7 +331,7 @@ static rn_status *resize_run(rn_op_ctx *ctx) {
   if (total == 0) return NULL;
   size_t es = rn_dtype_size(x->dtype);
   int64_t xs[RN_MAX_RANK], pos[RN_MAX_RANK] = {0};
-  rn_tops_strides(&x->shape, xs);
+  rn_op_strides(&x->shape, xs);
   axis_taps taps[RN_MAX_RANK];
   for (int k = 0; k < r; k++) compute_taps(&p, k, 0, roi_s[k], roi_e[k], xs[k], &taps[k]);
   bool is_float = x->dtype == RN_DTYPE_FLOAT;

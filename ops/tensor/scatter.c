@@ -72,10 +72,10 @@ static inline void put(char *dst, const char *src, rn_dtype dt, size_t es, int r
 }
 
 static rn_status *common_checks(const rn_op_ctx *ctx, int *red) {
-  RN_TRY(rn_tops_require(ctx, 3));
+  RN_TRY(rn_op_require(ctx, 3));
   const rn_tensor *x = ctx->inputs[0], *idx = ctx->inputs[1], *upd = ctx->inputs[2];
   RN_TRY(rn_tops_check_fixed(ctx, x, "data"));
-  if (!rn_tops_is_index_dtype(idx->dtype))
+  if (!rn_op_is_index_dtype(idx->dtype))
     return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "indices must be int32 or int64");
   if (upd->dtype != x->dtype)
     return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "updates type %s differs from data type %s",
@@ -119,7 +119,7 @@ static rn_status *scatter_elements_run(rn_op_ctx *ctx) {
   rn_normalize_axis(rn_attr_int(ctx->node, "axis", 0), r, &axis);
   size_t es = rn_dtype_size(x->dtype);
   int64_t xs[RN_MAX_RANK], pos[RN_MAX_RANK] = {0};
-  rn_tops_strides(&x->shape, xs);
+  rn_op_strides(&x->shape, xs);
   int64_t n = rn_shape_numel(&idx->shape), dim = x->shape.dims[axis], off = 0;
   char *dst = y->data;
   const char *src = upd->data;
@@ -185,7 +185,7 @@ static rn_status *scatter_nd_run(rn_op_ctx *ctx) {
   int k = (int)idx->shape.dims[q - 1];
   size_t es = rn_dtype_size(x->dtype);
   int64_t xs[RN_MAX_RANK];
-  rn_tops_strides(&x->shape, xs);
+  rn_op_strides(&x->shape, xs);
   int64_t tuples = 1, slice = xs[k - 1];
   for (int i = 0; i < q - 1; i++) tuples *= idx->shape.dims[i];
   char *dst = y->data;

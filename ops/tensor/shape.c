@@ -20,7 +20,7 @@ static void shape_range(const rn_op_ctx *ctx, int *start, int *end) {
 }
 
 static rn_status *shape_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_tops_require(ctx, 1));
+  RN_TRY(rn_op_require(ctx, 1));
   int s = 0, e = 0;
   shape_range(ctx, &s, &e);
   rn_shape out = {.rank = 1, .dims = {e - s}};
@@ -44,7 +44,7 @@ const rn_op_def rn_op_shape = {
 };
 
 static rn_status *size_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_tops_require(ctx, 1));
+  RN_TRY(rn_op_require(ctx, 1));
   if (rn_shape_numel(&ctx->inputs[0]->shape) < 0)
     return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "input element count overflows");
   rn_shape out = {0};

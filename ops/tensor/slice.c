@@ -26,7 +26,7 @@ static rn_status *input_list(const rn_op_ctx *ctx, int idx, const char *name, in
   const rn_tensor *t = rn_op_input(ctx, idx);
   *n = -1;
   if (!t) return NULL;
-  return rn_tops_const_ints(ctx, t, name, vals, RN_MAX_RANK, n);
+  return rn_op_const_ints(ctx, t, name, vals, RN_MAX_RANK, n);
 }
 
 static rn_status *slice_plan_make(const rn_op_ctx *ctx, slice_plan *p) {
@@ -88,7 +88,7 @@ static rn_status *slice_plan_make(const rn_op_ctx *ctx, slice_plan *p) {
 }
 
 static rn_status *slice_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_tops_require(ctx, 1));
+  RN_TRY(rn_op_require(ctx, 1));
   const rn_tensor *x = ctx->inputs[0];
   RN_TRY(rn_tops_check_fixed(ctx, x, "data"));
   slice_plan p;
@@ -104,7 +104,7 @@ static rn_status *slice_run(rn_op_ctx *ctx) {
   RN_TRY(slice_plan_make(ctx, &p));
   if (rn_shape_numel(&p.out) == 0) return NULL;
   int64_t xs[RN_MAX_RANK], strides[RN_MAX_RANK];
-  rn_tops_strides(&x->shape, xs);
+  rn_op_strides(&x->shape, xs);
   size_t es = rn_dtype_size(x->dtype);
   int64_t off = 0;
   for (int i = 0; i < x->shape.rank; i++) {

@@ -23,7 +23,7 @@ static rn_status *split_sizes(const rn_op_ctx *ctx, int *axis, int64_t *sizes) {
   if (st) {
     if (!st->data)
       return rn_op_error(ctx, RN_ERR_UNSUPPORTED, "input 'split' must be constant");
-    if (!rn_tops_is_index_dtype(st->dtype) || st->shape.rank > 1)
+    if (!rn_op_is_index_dtype(st->dtype) || st->shape.rank > 1)
       return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "input 'split' must be a 1-D int64 tensor");
     cnt = rn_shape_numel(&st->shape);
     if (cnt != n)
@@ -72,7 +72,7 @@ static size_t split_workspace(const rn_op_ctx *ctx) {
 }
 
 static rn_status *split_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_tops_require(ctx, 1));
+  RN_TRY(rn_op_require(ctx, 1));
   const rn_tensor *x = ctx->inputs[0];
   RN_TRY(rn_tops_check_fixed(ctx, x, "input"));
   if (ctx->n_outputs < 1) return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "needs outputs");

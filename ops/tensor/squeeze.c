@@ -19,7 +19,7 @@ static rn_status *get_axes(const rn_op_ctx *ctx, int64_t *axes, int max, int *n)
   if (!t) return NULL;
   if (t->dtype != RN_DTYPE_INT64)
     return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "input 'axes' must be int64");
-  return rn_tops_const_ints(ctx, t, "axes", axes, max, n);
+  return rn_op_const_ints(ctx, t, "axes", axes, max, n);
 }
 
 static rn_status *view_run(rn_op_ctx *ctx) {
@@ -28,7 +28,7 @@ static rn_status *view_run(rn_op_ctx *ctx) {
 }
 
 static rn_status *squeeze_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_tops_require(ctx, 1));
+  RN_TRY(rn_op_require(ctx, 1));
   const rn_tensor *x = ctx->inputs[0];
   RN_TRY(rn_tops_check_fixed(ctx, x, "data"));
   int r = x->shape.rank;
@@ -66,7 +66,7 @@ const rn_op_def rn_op_squeeze = {
 };
 
 static rn_status *unsqueeze_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_tops_require(ctx, 1));
+  RN_TRY(rn_op_require(ctx, 1));
   const rn_tensor *x = ctx->inputs[0];
   RN_TRY(rn_tops_check_fixed(ctx, x, "data"));
   int64_t axes[RN_MAX_RANK];

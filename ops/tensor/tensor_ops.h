@@ -49,25 +49,8 @@ extern const rn_op_def rn_op_nonzero;
 /* Rank limit of the internal strided copy (Tile doubles the rank). */
 #define RN_TOPS_MAX_COPY_RANK (2 * RN_MAX_RANK)
 
-/* Error unless inputs 0..n-1 are present and output 0 is present. */
-rn_status *rn_tops_require(const rn_op_ctx *ctx, int n_inputs);
-
 /* UNSUPPORTED unless t's dtype has a fixed element size (not string). */
 rn_status *rn_tops_check_fixed(const rn_op_ctx *ctx, const rn_tensor *t, const char *what);
-
-/* True for int32/int64 (index tensors). */
-bool rn_tops_is_index_dtype(rn_dtype dt);
-
-/* Reads a constant 0-D/1-D integer tensor into vals (at most max values).
- * UNSUPPORTED if its data is unknown at infer time. */
-rn_status *rn_tops_const_ints(const rn_op_ctx *ctx, const rn_tensor *t, const char *what,
-                              int64_t *vals, int max, int *n);
-
-/* Element numel of an output shape, or an error on overflow / rank limit. */
-rn_status *rn_tops_check_shape(const rn_op_ctx *ctx, const rn_shape *shape, rn_dtype dtype);
-
-/* Row-major element strides of shape. */
-void rn_tops_strides(const rn_shape *shape, int64_t *strides);
 
 /* dst (contiguous, dims) <- src read with element strides (may be 0 or
  * negative). es is the element size in bytes; rank <= RN_TOPS_MAX_COPY_RANK. */

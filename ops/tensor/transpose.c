@@ -23,7 +23,7 @@ static rn_status *get_perm(const rn_op_ctx *ctx, int r, int *perm) {
 }
 
 static rn_status *transpose_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_tops_require(ctx, 1));
+  RN_TRY(rn_op_require(ctx, 1));
   const rn_tensor *x = ctx->inputs[0];
   RN_TRY(rn_tops_check_fixed(ctx, x, "data"));
   int perm[RN_MAX_RANK];
@@ -40,7 +40,7 @@ static rn_status *transpose_run(rn_op_ctx *ctx) {
   int perm[RN_MAX_RANK];
   RN_TRY(get_perm(ctx, x->shape.rank, perm));
   int64_t xs[RN_MAX_RANK], strides[RN_MAX_RANK];
-  rn_tops_strides(&x->shape, xs);
+  rn_op_strides(&x->shape, xs);
   for (int i = 0; i < x->shape.rank; i++) strides[i] = xs[perm[i]];
   rn_tops_strided_copy(y->data, x->data, rn_dtype_size(x->dtype), x->shape.rank, y->shape.dims,
                        strides);

@@ -5,7 +5,7 @@
 #include "tensor_ops.h"
 
 static rn_status *trilu_infer(rn_op_ctx *ctx) {
-  RN_TRY(rn_tops_require(ctx, 1));
+  RN_TRY(rn_op_require(ctx, 1));
   const rn_tensor *x = ctx->inputs[0], *k = rn_op_input(ctx, 1);
   RN_TRY(rn_tops_check_fixed(ctx, x, "input"));
   if (x->shape.rank < 2)
