@@ -295,6 +295,20 @@ rn_status *rn_model_check_node(rn_model *m, int node) {
    * output dims that agree are static, the others dynamic. */
   rn_shape first[64];
   bool dynamic = false;
+  /* The one symbolic name among the inputs' dynamic dims (e.g. "N"), if
+   * there is exactly one: dynamic output dims inherit it. */
+  const char *dim_name = NULL;
+  bool one_name = true;
+  for (int k = 0; k < n->n_inputs; k++) {
+    const rn_value *val = n->inputs[k] >= 0 ? &g->values[n->inputs[k]] : NULL;
+    for (int dd = 0; val && !val->constant && dd < val->rank; dd++) {
+      if (val->dims[dd] >= 0) continue;
+      const char *nm = val->dim_params[dd];
+      if (!nm || (dim_name && strcmp(dim_name, nm) != 0)) one_name = false;
+      else dim_name = nm;
+    }
+  }
+  if (!one_name) dim_name = NULL;
   for (int pass = 0; pass < 2; pass++) {
     int64_t dyn_value = pass + 1;
     rn_tensor views[64], *ins[64] = {0}, *outs[64] = {0};
@@ -351,8 +365,13 @@ rn_status *rn_model_check_node(rn_model *m, int node) {
       } else if (outs[k]->shape.rank != first[k].rank) {
         val->rank = -1;
       } else {
-        for (int dd = 0; dd < val->rank; dd++)
-          if (outs[k]->shape.dims[dd] != first[k].dims[dd]) val->dims[dd] = -1;
+        for (int dd = 0; dd < val->rank; dd++) {
+          free(val->dim_params[dd]);
+          val->dim_params[dd] = NULL;
+          if (outs[k]->shape.dims[dd] == first[k].dims[dd]) continue;
+          val->dims[dd] = -1;
+          if (dim_name) val->dim_params[dd] = strdup(dim_name);
+        }
       }
     }
     for (int k = 0; k < n->n_outputs; k++) rn_tensor_release(outs[k]);

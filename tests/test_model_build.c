@@ -73,7 +73,8 @@ static void test_build_and_run(void) {
   rn_model *m = build_cnn();
   rn_value_info info;
   rn_status *st = rn_model_value_info(m, "logits", &info);
-  CHECK(!st && info.dtype == RN_DTYPE_FLOAT && info.rank == 2 && info.dims[0] == -1 && info.dims[1] == 3,
+  CHECK(!st && info.dtype == RN_DTYPE_FLOAT && info.rank == 2 && info.dims[0] == -1 && info.dims[1] == 3 &&
+            info.dim_names[0] && strcmp(info.dim_names[0], "N") == 0,
         "inferred logits type: rank %d dims %lld %lld", info.rank, (long long)info.dims[0], (long long)info.dims[1]);
   rn_status_free(st);
   CHECK(rn_model_node_count(m) == 5 && strcmp(rn_model_node_op_type(m, 0), "Conv") == 0 &&
