@@ -55,6 +55,10 @@ rn_status *rn_error_prefix(rn_status *status, const char *fmt, ...) {
   return status;
 }
 
+rn_status *rn_status_create(rn_status_code code, const char *message) {
+  return rn_error(code, "%s", message ? message : "");
+}
+
 rn_status_code rn_status_get_code(const rn_status *status) {
   return status ? status->code : RN_OK;
 }

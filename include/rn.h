@@ -55,6 +55,9 @@ RN_API rn_status_code rn_status_get_code(const rn_status *status);
 RN_API const char *rn_status_message(const rn_status *status);
 RN_API void rn_status_free(rn_status *status);
 RN_API const char *rn_status_code_name(rn_status_code code);
+/* A new error status (for layers that report errors through rn_status, such
+ * as the Lua module); `message` is copied. Never NULL. */
+RN_API rn_status *rn_status_create(rn_status_code code, const char *message);
 
 /* Run-time version, "MAJOR.MINOR.PATCH". */
 RN_API const char *rn_version(void);

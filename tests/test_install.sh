@@ -30,6 +30,16 @@ for f in rnrun rn-onnx-test; do
 done
 [[ -n "$(find "$root" -name 'rnrun.1*')" ]] || { echo "FAIL: man page not installed"; exit 1; }
 
+# The Lua module from the stock interpreter, as installed.
+cmod=$(find "$root" -name rn.so | head -1)
+lmod=$(find "$root" -path '*rn/nn.lua' | head -1)
+[[ -n "$cmod" && -n "$lmod" ]] || { echo "FAIL: the Lua module (rn.so, rn/nn.lua) was not installed"; exit 1; }
+params=$(LD_LIBRARY_PATH="$(dirname "$(find "$root" -name 'librn.so.*' -type f | head -1)")" \
+  LUA_CPATH="$(dirname "$cmod")/?.so;;" LUA_PATH="$(dirname "$(dirname "$lmod")")/?.lua;;" \
+  lua5.4 -e 'local rn = require "rn"; local nn = require "rn.nn"; print(nn.resnet(18):param_count())')
+echo "installed Lua module: nn.resnet(18) has $params parameters"
+[[ "$params" == 11689512 ]] || { echo "FAIL: expected 11689512"; exit 1; }
+
 work=$(mktemp -d /tmp/rn-embed-XXXXXX)
 trap 'rm -rf "$root" "$work"' EXIT
 cc -std=c11 -Wall -Wextra -Werror "$src/examples/embed/classify.c" $(pkg-config --cflags --libs rn) -lm -o "$work/classify"

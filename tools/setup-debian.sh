@@ -22,7 +22,12 @@ test_pkgs=(
 )
 
 pkgs=("${build_pkgs[@]}")
-if [[ "${1:-}" == "--with-tests" ]]; then pkgs+=("${test_pkgs[@]}"); fi
+if [[ "${1:-}" == "--with-tests" ]]; then
+  pkgs+=("${test_pkgs[@]}")
+  # ONNX Runtime (npm onnxruntime-node) is the second opinion in the Lua tests;
+  # a machine that already has Node.js and npm keeps its own.
+  command -v npm >/dev/null || pkgs+=(nodejs npm)
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rn_lua.h"
 #include "rnrun.h"
 
 void rnrun_error(const char *fmt, ...) {
@@ -93,14 +94,14 @@ static bool parse_crop(const char *s, int *h, int *w) {
 
 static int run_model(const rnrun_options *o) {
   size_t len = strlen(o->model);
-  if (len > 4 && strcmp(o->model + len - 4, ".lua") == 0) {
-    rnrun_error("%s: Lua model scripts are not supported by this build yet", o->model);
-    return RNRUN_ERR_MODEL;
-  }
   rn_model *model = NULL;
   rn_session_options *so = NULL;
   rn_session *session = NULL;
-  rn_status *st = rn_model_load_file(NULL, o->model, &model);
+  rn_status *st;
+  if (len > 4 && strcmp(o->model + len - 4, ".lua") == 0)
+    st = rn_lua_load_model(o->model, 1, &model); /* restricted: no io/os/require */
+  else
+    st = rn_model_load_file(NULL, o->model, &model);
   if (!st) st = rn_session_options_create(&so);
   if (!st) st = rn_session_options_set_threads(so, o->threads);
   if (!st && o->profile) st = rn_session_options_set_profiling(so, 1);

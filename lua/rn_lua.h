@@ -1,0 +1,32 @@
+/* rn_lua.h — running Lua model scripts from C (rnrun MODEL.lua ...).
+ * Part of the Lua module's internal library (rn_lua_lib in lua/meson.build),
+ * not of librn. */
+#ifndef RN_LUA_H
+#define RN_LUA_H
+
+#include "rn.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Runs the Lua script at `script_path` in a fresh Lua state with the `rn`
+ * module (and `rn.nn`) available, and hands out the model it returns: the
+ * script must return an rn.Graph, or an rn.Session (the graph it was made
+ * from is returned). The caller owns *out (rn_model_free).
+ *
+ * restricted = 1 (rnrun): the script gets only the base library (without
+ * load, loadfile, dofile), string, table, math, utf8 and coroutine; no io,
+ * os, package or debug; `require` returns only "rn" and "rn.nn"; binary
+ * chunks are refused; g:save is refused. restricted = 0: all standard
+ * libraries.
+ *
+ * Errors (syntax, runtime, rn) come back as a status whose message starts
+ * with the script's file:line. rn.nn is looked up in $RN_LUA_PATH/rn/nn.lua,
+ * then in the source tree's lua/ and then in the installed Lua module dir. */
+rn_status *rn_lua_load_model(const char *script_path, int restricted, rn_model **out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

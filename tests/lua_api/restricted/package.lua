@@ -1,0 +1,4 @@
+-- expect: global 'package'
+local rn = require "rn"
+package.cpath = "/tmp/?.so" -- <error
+return rn.graph {}

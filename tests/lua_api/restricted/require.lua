@@ -1,0 +1,4 @@
+-- expect: module 'x' is not available
+local rn = require "rn"
+local x = require "x" -- <error
+return rn.graph {}
