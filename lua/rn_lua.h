@@ -25,6 +25,14 @@ extern "C" {
  * with the script's file:line. rn.nn is looked up in $RN_LUA_PATH/rn/nn.lua,
  * then in the source tree's lua/ and then in the installed Lua module dir. */
 rn_status *rn_lua_load_model(const char *script_path, int restricted, rn_model **out);
+/* The same for a script in memory; `chunk_name` names it in errors (Lua's
+ * convention: "@file.lua" or "=name"). */
+rn_status *rn_lua_load_model_buffer(const char *chunk, size_t size, const char *chunk_name, int restricted,
+                                    rn_model **out);
+/* Budgets of restricted scripts: Lua VM instructions (counted in steps of
+ * 10,000) and bytes of Lua memory (defaults 2e10 and 4 GiB). Not thread-safe:
+ * set them before running scripts. */
+void rn_lua_set_limits(uint64_t max_instructions, size_t max_bytes);
 
 #ifdef __cplusplus
 }

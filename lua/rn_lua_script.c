@@ -18,11 +18,48 @@
 #endif
 
 typedef struct script_args {
-  const char *path;
+  const char *path;    /* the script file, or the chunk's name */
+  const char *chunk;   /* the script's text when run from memory, else NULL */
+  size_t chunk_size;
   int restricted;
   rn_model *model;
   rn_status_code code; /* for errors raised here */
 } script_args;
+
+/* Budgets of restricted scripts (rn_lua_set_limits). */
+static uint64_t max_instructions = (uint64_t)20000000000ull; /* ~ a minute of Lua */
+static size_t max_bytes = (size_t)4 << 30;
+
+void rn_lua_set_limits(uint64_t instructions, size_t bytes) {
+  max_instructions = instructions;
+  max_bytes = bytes;
+}
+
+enum { HOOK_EVERY = 10000 };
+
+/* Counts instructions in steps of HOOK_EVERY and stops the script past its budget. */
+static void budget_hook(lua_State *L, lua_Debug *ar) {
+  (void)ar;
+  uint64_t *used = NULL;
+  lua_getallocf(L, (void **)&used);
+  used[1] += HOOK_EVERY;
+  if (used[1] > max_instructions) luaL_error(L, "script exceeded its budget of %I instructions", (lua_Integer)max_instructions);
+}
+
+/* Allocator with a byte budget; ud points at {bytes in use, instructions}. */
+static void *budget_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+  uint64_t *used = ud;
+  if (!ptr) osize = 0;
+  if (nsize == 0) {
+    used[0] -= osize;
+    free(ptr);
+    return NULL;
+  }
+  if (nsize > osize && used[0] + (nsize - osize) > max_bytes) return NULL; /* Lua raises "not enough memory" */
+  void *p = realloc(ptr, nsize);
+  if (p) used[0] = used[0] - osize + nsize;
+  return p;
+}
 
 /* Pushes the path of rn/nn.lua, or nil and a list of the places tried. */
 static int find_nn(lua_State *L) {
@@ -126,7 +163,8 @@ static int protected_main(lua_State *L) {
   script_args *a = lua_touserdata(L, 1);
   if (a->restricted) open_restricted(L);
   else open_full(L);
-  int rc = luaL_loadfilex(L, a->path, a->restricted ? "t" : "bt");
+  int rc = a->chunk ? luaL_loadbufferx(L, a->chunk, a->chunk_size, a->path, a->restricted ? "t" : "bt")
+                     : luaL_loadfilex(L, a->path, a->restricted ? "t" : "bt");
   if (rc != LUA_OK) {
     a->code = rc == LUA_ERRFILE ? RN_ERR_IO : RN_ERR_INVALID_MODEL;
     return lua_error(L);
@@ -143,12 +181,14 @@ static int protected_main(lua_State *L) {
 
 /* Errors are returned with rn_status_create (rn.h): the only way for code
  * outside librn to make an rn_status. */
-rn_status *rn_lua_load_model(const char *script_path, int restricted, rn_model **out) {
-  if (!out || !script_path) return rn_status_create(RN_ERR_INVALID_ARGUMENT, "rn_lua_load_model: NULL argument");
+static rn_status *run_script(script_args a, rn_model **out) {
   *out = NULL;
-  lua_State *L = luaL_newstate();
+  /* Restricted scripts are untrusted: they run with an instruction and a
+   * memory budget. */
+  uint64_t used[2] = {0, 0};
+  lua_State *L = a.restricted ? lua_newstate(budget_alloc, used) : luaL_newstate();
   if (!L) return rn_status_create(RN_ERR_OUT_OF_MEMORY, "out of memory (Lua state)");
-  script_args a = {script_path, restricted != 0, NULL, RN_ERR_INVALID_MODEL};
+  if (a.restricted) lua_sethook(L, budget_hook, LUA_MASKCOUNT, HOOK_EVERY);
   lua_pushcfunction(L, protected_main);
   lua_pushlightuserdata(L, &a);
   int rc = lua_pcall(L, 1, 0, 0);
@@ -163,4 +203,18 @@ rn_status *rn_lua_load_model(const char *script_path, int restricted, rn_model *
   }
   lua_close(L);
   return st;
+}
+
+rn_status *rn_lua_load_model(const char *script_path, int restricted, rn_model **out) {
+  if (!out || !script_path) return rn_status_create(RN_ERR_INVALID_ARGUMENT, "rn_lua_load_model: NULL argument");
+  script_args a = {script_path, NULL, 0, restricted != 0, NULL, RN_ERR_INVALID_MODEL};
+  return run_script(a, out);
+}
+
+rn_status *rn_lua_load_model_buffer(const char *chunk, size_t size, const char *chunk_name, int restricted,
+                                    rn_model **out) {
+  if (!out || (!chunk && size)) return rn_status_create(RN_ERR_INVALID_ARGUMENT, "rn_lua_load_model_buffer: NULL argument");
+  script_args a = {chunk_name ? chunk_name : "=script", chunk ? chunk : "", size, restricted != 0, NULL,
+                   RN_ERR_INVALID_MODEL};
+  return run_script(a, out);
 }

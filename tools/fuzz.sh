@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs a libFuzzer target for a while, with ASan + UBSan (+ LeakSanitizer);
 # the whole library is instrumented for coverage (-fsanitize=fuzzer-no-link).
-# Usage: tools/fuzz.sh onnx|image SECONDS [BUILD_DIR]
+# Usage: tools/fuzz.sh onnx|image|lua SECONDS [BUILD_DIR]
 # Seeds: the ONNX conformance models / the bundled and test images. Crashes
 # land in tests/fuzz/regressions/TARGET/ and are replayed by the test suite
 # from then on (commit them with the fix).
@@ -24,6 +24,8 @@ if [[ -z "$(ls -A "$corpus")" ]]; then
       for m in /usr/share/libonnx-testdata/data/*/*/model.onnx examples/digits/*.onnx; do
         cp "$m" "$corpus/$(echo "$m" | md5sum | cut -c1-16).onnx"
       done ;;
+    lua)
+      cp examples/lua/*.lua tests/lua_api/errors/*.lua tests/lua_api/restricted/*.lua tests/lua_api/good/*.lua "$corpus/" ;;
     image)
       cp examples/digits/samples/*.png "$corpus/"
       find build*/tests/image/refs -name '*.png' -o -name '*.jpg' 2>/dev/null | head -200 |

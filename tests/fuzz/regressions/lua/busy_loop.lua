@@ -1,0 +1,2 @@
+-- must stop at the instruction budget, not hang
+while true do end
