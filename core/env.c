@@ -5,7 +5,7 @@
 #include <stdlib.h>
 
 static const rn_env default_env = {
-    NULL, NULL, RN_LOG_WARNING, {(uint64_t)2 << 30, (uint64_t)4 << 30, 0}};
+    NULL, NULL, RN_LOG_WARNING, {(uint64_t)2 << 30, (uint64_t)4 << 30, 0}, {0}, 0};
 
 const rn_env *rn_env_default(void) { return &default_env; }
 

@@ -6,13 +6,18 @@
 
 #include "status.h"
 
-enum { RN_N_LIMITS = 3 };
+enum { RN_N_LIMITS = 3, RN_ENV_MAX_PLUGINS = 32 };
+
+struct rn_loaded_plugin;
 
 struct rn_env {
   rn_log_fn log_fn;
   void *log_user;
   rn_log_level log_level;
   uint64_t limits[RN_N_LIMITS]; /* 0 = none */
+  /* Plugin loads attempted (core/plugin.c's registry owns them; never freed). */
+  struct rn_loaded_plugin *plugins[RN_ENV_MAX_PLUGINS];
+  int n_plugins;
 };
 
 /* The defaults used when no environment is given. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "op.h"
+#include "plugin.h"
 
 rn_graph *rn_graph_new(void) {
   rn_graph *g = calloc(1, sizeof *g);
@@ -299,7 +300,7 @@ rn_status *rn_graph_validate(rn_graph *g) {
   return st;
 }
 
-rn_status *rn_graph_resolve_ops(rn_graph *g) {
+rn_status *rn_graph_resolve_ops(rn_graph *g, const rn_env *env) {
   char label[300];
   for (int i = 0; i < g->n_nodes; i++) {
     rn_node *n = &g->nodes[i];
@@ -310,7 +311,7 @@ rn_status *rn_graph_resolve_ops(rn_graph *g) {
                       n->domain[0] ? n->domain : "ai.onnx");
     n->opset = (int)(opset > 100000 ? 100000 : opset);
     rn_status *st = NULL;
-    n->op = rn_op_find(n->domain, n->op_type, n->opset, &st);
+    n->op = rn_op_find_env(env, n->domain, n->op_type, n->opset, &st);
     if (st) return rn_error_prefix(st, "%s", label);
     const rn_op_def *d = n->op;
     if (n->n_inputs < d->min_inputs || n->n_inputs > d->max_inputs)

@@ -118,8 +118,10 @@ rn_status *rn_graph_set_opset(rn_graph *g, const char *domain, int64_t version);
 /* Checks structure (producers unique, inputs defined, acyclic) and fills the
  * values' producer fields. */
 rn_status *rn_graph_validate(rn_graph *g);
-/* Sets each node's opset and op definition (UNSUPPORTED if rn has none). */
-rn_status *rn_graph_resolve_ops(rn_graph *g);
+/* Sets each node's opset and op definition (UNSUPPORTED if neither rn nor
+ * a plugin of `env` has one; env may be NULL). */
+struct rn_env;
+rn_status *rn_graph_resolve_ops(rn_graph *g, const struct rn_env *env);
 
 /* Node order in which every node follows its producers; error on a cycle.
  * `order` must hold g->n_nodes entries. */

@@ -89,6 +89,9 @@ rn_status *rn_session_node_info(rn_session *s, int index, rn_node_info *info) {
     memcpy(info->dims, pv->shape.dims, sizeof info->dims);
     info->folded = pv->kind == RN_SLOT_CONST;
     info->macs = node_macs(n, p);
+    info->placed_on = info->folded ? "folded" : NULL;
+    for (int st_i = 0; st_i < p->n_steps && !info->placed_on; st_i++)
+      if (p->steps[st_i].node == s->order[index]) info->placed_on = p->steps[st_i].placed_on;
   }
   pthread_mutex_unlock(&s->lock);
   return NULL;

@@ -6,6 +6,7 @@
 
 #include "model.h"
 #include "op.h"
+#include "plugin.h"
 
 enum { DEFAULT_OPSET = 17 };
 
@@ -281,7 +282,7 @@ rn_status *rn_model_check_node(rn_model *m, int node) {
                     n->domain[0] ? n->domain : "ai.onnx");
   n->opset = (int)opset;
   rn_status *st = NULL;
-  n->op = rn_op_find(n->domain, n->op_type, n->opset, &st);
+  n->op = rn_op_find_env(&m->env, n->domain, n->op_type, n->opset, &st);
   if (st) return rn_error_prefix(st, "%s", label);
   const rn_op_def *d = n->op;
   if (n->n_inputs < d->min_inputs || n->n_inputs > d->max_inputs)

@@ -1,5 +1,7 @@
 #include "plan.h"
 
+#include "plugin.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +30,8 @@ void rn_plan_free(rn_plan *plan) {
   if (plan->values)
     for (int i = 0; i < plan->n_values; i++) rn_tensor_release(plan->values[i].constant);
   free(plan->values);
+  for (int s = 0; plan->steps && s < plan->n_steps; s++)
+    if (plan->steps[s].kernel && plan->steps[s].kernel->release) plan->steps[s].kernel->release(plan->steps[s].kernel_state);
   free(plan->steps);
   while (plan->free_arenas) {
     rn_run_arena *a = plan->free_arenas;
@@ -70,6 +74,61 @@ static rn_status *fold_node(rn_op_ctx *ctx, rn_tensor **outs, size_t ws_size) {
   rn_status *st = ctx->node->op->run(ctx);
   if (!st) st = rn_attr_take_mismatch();
   free(ws);
+  return st;
+}
+
+/* Placement: the kernel with the best `supports` score among the plugins of
+ * env; rn's reference kernel scores 1. The winner is prepared here, once. */
+static rn_status *place_node(const rn_op_ctx *ctx, const rn_env *env, int threads, rn_plan_step *step) {
+  const rn_node *n = ctx->node;
+  step->placed_on = "reference";
+  int best_score = n->op->run ? 1 : 0;
+  const rn_plugin_kernel *best = NULL;
+  const char *best_plugin = NULL;
+  struct rn_plugin_node *pn = NULL;
+  rn_plugin_host host = rn_plugin_host_table(threads);
+  for (int i = 0; env && i < env->n_plugins; i++) {
+    const rn_plugin *t = env->plugins[i]->table;
+    for (int k = 0; t && k < t->n_kernels; k++) {
+      const rn_plugin_kernel *kern = &t->kernels[k];
+      if (strcmp(kern->domain, n->domain) != 0 || strcmp(kern->op_type, n->op_type) != 0 ||
+          n->opset < kern->since_version || n->opset > kern->max_version)
+        continue;
+      if (!pn) {
+        if (!(pn = calloc(1, sizeof *pn))) return rn_op_error(ctx, RN_ERR_OUT_OF_MEMORY, "out of memory");
+        pn->node = n;
+        pn->n_in = ctx->n_inputs < 64 ? ctx->n_inputs : 64;
+        pn->n_out = ctx->n_outputs < 64 ? ctx->n_outputs : 64;
+        for (int j = 0; j < pn->n_in; j++)
+          if ((pn->in_present[j] = ctx->inputs[j] != NULL)) rn_plugin_tensor_from(&pn->in[j], ctx->inputs[j]);
+        for (int j = 0; j < pn->n_out; j++)
+          if (ctx->outputs[j]) rn_plugin_tensor_from(&pn->out[j], ctx->outputs[j]);
+      }
+      int score = kern->supports(&host, pn);
+      if (score > best_score) {
+        best_score = score;
+        best = kern;
+        best_plugin = t->name;
+      }
+    }
+  }
+  rn_status *st = NULL;
+  if (best) {
+    char err[512] = "";
+    void *state = NULL;
+    if (best->prepare(&host, pn, &state, err, sizeof err) != 0) {
+      err[sizeof err - 1] = 0;
+      st = rn_op_error(ctx, RN_ERR_RUNTIME, "plugin '%s' failed to prepare: %s", best_plugin, err);
+    } else {
+      step->kernel = best;
+      step->kernel_state = state;
+      step->placed_on = best_plugin;
+      step->ws_size = best->workspace ? best->workspace(state) : 0;
+    }
+  } else if (best_score == 0) {
+    st = rn_op_error(ctx, RN_ERR_UNSUPPORTED, "no loaded plugin has a kernel for this op");
+  }
+  free(pn);
   return st;
 }
 
@@ -119,7 +178,7 @@ static rn_status *assign_offsets(interval *iv, int n, size_t *arena_size) {
 
 rn_status *rn_plan_build(const rn_graph *g, const int *order, int n_order,
                          rn_tensor *const *inputs, const bool *feeds_value_input, bool fold,
-                         const rn_env *env, rn_plan **out) {
+                         const rn_env *env, int threads, rn_plan **out) {
   *out = NULL;
   char label[300];
   rn_plan *p = calloc(1, sizeof *p);
@@ -235,7 +294,7 @@ rn_status *rn_plan_build(const rn_graph *g, const int *order, int n_order,
       if (st) goto node_fail;
     }
     size_t ws = op->workspace ? op->workspace(&ctx) : 0;
-    if (fold && (all_const || op->shape_only) && !op->no_fold) {
+    if (fold && (all_const || op->shape_only) && !op->no_fold && op->run) {
       st = fold_node(&ctx, outs, ws);
       if (st) goto node_fail;
       for (int k = 0; k < n->n_outputs; k++) {
@@ -253,6 +312,8 @@ rn_status *rn_plan_build(const rn_graph *g, const int *order, int n_order,
       int s = p->n_steps++;
       p->steps[s].node = order[oi];
       p->steps[s].ws_size = ws;
+      st = place_node(&ctx, env, threads, &p->steps[s]);
+      if (st) goto node_fail;
       for (int k = 0; k < n->n_inputs; k++) {
         int v = n->inputs[k];
         if (v >= 0 && p->values[v].kind == RN_SLOT_ARENA) last[v] = s;
@@ -337,7 +398,9 @@ rn_run_arena *rn_run_arena_new(const rn_graph *g, const rn_plan *plan) {
   a->memory = plan->arena_size ? aligned_alloc(ARENA_ALIGN, plan->arena_size) : NULL;
   a->views = calloc((size_t)g->n_values + 1, sizeof *a->views);
   a->step_args = calloc(n_args + 1, sizeof *a->step_args);
-  if ((plan->arena_size && !a->memory) || !a->views || !a->step_args) {
+  a->pviews = calloc((size_t)g->n_values + 1, sizeof *a->pviews);
+  a->step_pargs = calloc(n_args + 1, sizeof *a->step_pargs);
+  if ((plan->arena_size && !a->memory) || !a->views || !a->step_args || !a->pviews || !a->step_pargs) {
     rn_run_arena_free(a);
     return NULL;
   }
@@ -350,14 +413,19 @@ rn_run_arena *rn_run_arena_new(const rn_graph *g, const rn_plan *plan) {
     t->refcount = 1;
     if (pv->kind == RN_SLOT_CONST) t->data = pv->constant->data;
     else if (pv->kind == RN_SLOT_ARENA) t->data = (char *)a->memory + pv->offset;
+    rn_plugin_tensor_from(&a->pviews[v], t);
   }
   size_t pos = 0;
   for (int s = 0; s < plan->n_steps; s++) {
     const rn_node *n = &g->nodes[plan->steps[s].node];
-    for (int k = 0; k < n->n_inputs; k++)
-      a->step_args[pos++] = n->inputs[k] >= 0 ? &a->views[n->inputs[k]] : NULL;
-    for (int k = 0; k < n->n_outputs; k++)
-      a->step_args[pos++] = n->outputs[k] >= 0 ? &a->views[n->outputs[k]] : NULL;
+    for (int k = 0; k < n->n_inputs; k++, pos++) {
+      a->step_args[pos] = n->inputs[k] >= 0 ? &a->views[n->inputs[k]] : NULL;
+      a->step_pargs[pos] = n->inputs[k] >= 0 ? &a->pviews[n->inputs[k]] : NULL;
+    }
+    for (int k = 0; k < n->n_outputs; k++, pos++) {
+      a->step_args[pos] = n->outputs[k] >= 0 ? &a->views[n->outputs[k]] : NULL;
+      a->step_pargs[pos] = n->outputs[k] >= 0 ? &a->pviews[n->outputs[k]] : NULL;
+    }
   }
   return a;
 }
@@ -367,7 +435,14 @@ void rn_run_arena_free(rn_run_arena *a) {
   free(a->memory);
   free(a->views);
   free(a->step_args);
+  free(a->pviews);
+  free(a->step_pargs);
   free(a);
+}
+
+void rn_run_arena_bind(rn_run_arena *a, int value, void *data) {
+  a->views[value].data = data;
+  a->pviews[value].data = data;
 }
 
 static double now_us(void) {
@@ -391,8 +466,19 @@ rn_status *rn_plan_execute(const rn_graph *g, const rn_plan *plan, rn_run_arena 
                      step->ws_size ? (char *)arena->memory + step->ws_offset : NULL};
     pos += (size_t)n->n_inputs + (size_t)n->n_outputs;
     if (times) times[2 * s] = now_us();
-    rn_status *st = n->op->run(&ctx);
-    if (!st) st = rn_attr_take_mismatch(); /* attributes some kernels read only here */
+    rn_status *st = NULL;
+    if (step->kernel) {
+      char err[512] = "";
+      rn_plugin_tensor *const *pargs = arena->step_pargs + (pos - (size_t)n->n_inputs - (size_t)n->n_outputs);
+      if (step->kernel->run(step->kernel_state, (const rn_plugin_tensor *const *)pargs, n->n_inputs,
+                            pargs + n->n_inputs, n->n_outputs, ctx.workspace, err, sizeof err) != 0) {
+        err[sizeof err - 1] = 0;
+        st = rn_op_error(&ctx, RN_ERR_RUNTIME, "plugin '%s': %s", step->placed_on, err[0] ? err : "kernel failed");
+      }
+    } else {
+      st = n->op->run(&ctx);
+      if (!st) st = rn_attr_take_mismatch(); /* attributes some kernels read only here */
+    }
     if (times) times[2 * s + 1] = now_us();
     if (st) {
       if (!strstr(rn_status_message(st), "node '")) {

@@ -16,6 +16,7 @@
 #include "env.h"
 #include "graph.h"
 #include "op.h"
+#include "rn_plugin.h"
 
 typedef enum rn_slot_kind {
   RN_SLOT_UNUSED = 0, /* not needed for any output */
@@ -38,6 +39,11 @@ typedef struct rn_plan_step {
   int node;            /* index into graph->nodes */
   size_t ws_offset;    /* workspace in the arena */
   size_t ws_size;
+  /* Placement: a plugin kernel (with its prepared state), or NULL for rn's
+   * reference kernel (node->op->run). */
+  const rn_plugin_kernel *kernel;
+  void *kernel_state;
+  const char *placed_on; /* the plugin's name, or "reference" */
 } rn_plan_step;
 
 typedef struct rn_run_arena rn_run_arena;
@@ -70,10 +76,11 @@ bool rn_plan_specializes_input(bool feeds_value_input, rn_dtype dtype, const rn_
  * the given graph inputs (one per graph->inputs entry; data is read only for
  * inputs specialized by value). `feeds_value_input` has one flag per graph
  * input. `fold` enables constant folding. `env` gives the tensor and arena
- * size limits. */
+ * size limits and the plugins whose kernels may take nodes (placement);
+ * `threads` is what plugin kernels are told they may use. */
 rn_status *rn_plan_build(const rn_graph *g, const int *order, int n_order,
                          rn_tensor *const *inputs, const bool *feeds_value_input, bool fold,
-                         const rn_env *env, rn_plan **out);
+                         const rn_env *env, int threads, rn_plan **out);
 void rn_plan_free(rn_plan *plan);
 
 /* True if the plan was built for exactly these inputs. */
@@ -85,7 +92,11 @@ struct rn_run_arena {
   void *memory;
   rn_tensor *views;       /* one per graph value */
   rn_tensor **step_args;  /* per step: inputs then outputs */
+  rn_plugin_tensor *pviews;      /* the same views as plugins see them */
+  rn_plugin_tensor **step_pargs; /* per step: inputs then outputs */
 };
+/* Points an input's views (core and plugin) at the caller's data. */
+void rn_run_arena_bind(rn_run_arena *a, int value, void *data);
 rn_run_arena *rn_run_arena_new(const rn_graph *g, const rn_plan *plan);
 void rn_run_arena_free(rn_run_arena *a);
 

@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "model.h"
 
@@ -103,7 +104,7 @@ rn_status *rn_session_create(const rn_env *env, const rn_model *model,
   s->graph = rn_graph_clone(model->graph);
   if (!s->graph) st = rn_error(RN_ERR_OUT_OF_MEMORY, "out of memory copying the graph");
   if (!st) st = rn_graph_validate(s->graph); /* built models were not checked at load */
-  if (!st) st = rn_graph_resolve_ops(s->graph);
+  if (!st) st = rn_graph_resolve_ops(s->graph, &s->env);
   if (!st) st = compute_order(s);
   /* Compile now when every input shape is known, so errors surface here. */
   bool all_static = true;
@@ -206,7 +207,7 @@ static rn_status *find_plan(rn_session *s, rn_tensor *const *inputs, rn_plan **o
   rn_plan *p = NULL;
   /* Folding is not optional: shape subgraphs must be known to infer shapes. */
   rn_status *st = rn_plan_build(s->graph, s->order, s->n_order, inputs, s->feeds_value_input, true,
-                                &s->env, &p);
+                                &s->env, s->options.threads > 0 ? s->options.threads : (int)sysconf(_SC_NPROCESSORS_ONLN), &p);
   if (!st)
     rn_log(&s->env, RN_LOG_INFO, "graph '%s': plan %d built: %d nodes to run, %d folded at compile time, arena %zu bytes",
            s->graph->name ? s->graph->name : "", s->n_plans + 1, p->n_steps, p->n_folded, p->arena_size);
@@ -305,7 +306,7 @@ rn_status *rn_session_run(rn_session *s, int n_inputs, const char *const *input_
   }
   for (int k = 0; k < g->n_inputs; k++) {
     int v = g->inputs[k];
-    if (plan->values[v].kind == RN_SLOT_INPUT) arena->views[v].data = bound[k]->data;
+    if (plan->values[v].kind == RN_SLOT_INPUT) rn_run_arena_bind(arena, v, bound[k]->data);
   }
   double *times = NULL;
   if (s->options.profiling) times = malloc(sizeof(double) * 2 * ((size_t)plan->n_steps + 1));

@@ -93,6 +93,27 @@ RN_API void rn_env_free(rn_env *env);
 RN_API rn_status *rn_env_set_logger(rn_env *env, rn_log_level level, rn_log_fn fn, void *user);
 RN_API rn_status *rn_env_set_limit(rn_env *env, rn_limit limit, uint64_t bytes);
 
+/* Plugins (see rn_plugin.h): shared libraries adding kernels and ops. A
+ * plugin loaded into an environment is used by the sessions made with it
+ * (or with models loaded with it). Loading the same file twice is a no-op. */
+RN_API rn_status *rn_env_load_plugin(rn_env *env, const char *path);
+/* Loads every rn-plugin-*.so found in `dirs` (':'-separated), or, if dirs
+ * is NULL, on the search path: $RN_PLUGIN_PATH, then the installed plugin
+ * folder, then the build tree's. Files that fail to load are logged
+ * (warning) and listed with their reason; the call fails only if a folder
+ * given explicitly cannot be read. */
+RN_API rn_status *rn_env_load_plugins(rn_env *env, const char *dirs);
+/* Every plugin load attempted by this environment, loaded or not. */
+RN_API int rn_env_plugin_count(const rn_env *env);
+typedef struct rn_plugin_info {
+  const char *name;    /* NULL if it did not load */
+  const char *version;
+  const char *path;
+  const char *error;   /* why it did not load, or NULL */
+  int n_kernels, n_schemas;
+} rn_plugin_info;
+RN_API rn_status *rn_env_plugin_info(const rn_env *env, int index, rn_plugin_info *info);
+
 /* ---------------------------------------------------------------- tensors */
 
 /* Element types; the values are ONNX TensorProto.DataType's. */
@@ -300,6 +321,9 @@ typedef struct rn_node_info {
                           running mean/var are buffers, not parameters) */
   int64_t macs;        /* multiply-accumulates (convolutions, matrix products) */
   int folded;          /* 1 if evaluated once at compile time */
+  const char *placed_on; /* the plugin whose kernel runs it, "reference" for
+                            rn's built-in kernel, "folded", or NULL if no
+                            plan exists yet */
 } rn_node_info;
 
 RN_API int rn_session_node_count(const rn_session *session);
