@@ -52,4 +52,11 @@ for exe in classify classify_cpp; do
   echo "$exe $(basename "$image"):"; echo "$out"
   echo "$out" | head -1 | grep -q "^1. class 7 " || { echo "FAIL: $exe did not predict 7"; exit 1; }
 done
+# A third-party plugin, built against the installed rn_plugin.h alone, runs
+# the custom op of a model (and a wrong-ABI copy is refused): test_plugins.
+[[ -n "$(find "$root" -name rn_plugin.h)" ]] || { echo "FAIL: rn_plugin.h not installed"; exit 1; }
+cc -std=c11 -Wall -Wextra -Werror -shared -fPIC "$src/examples/plugins/scaled_tanh.c" $(pkg-config --cflags rn) -lm \
+  -o "$work/rn-plugin-example.so"
+LD_LIBRARY_PATH="$libdir" "$build/tests/test_plugins" "$work/rn-plugin-example.so" \
+  "$build/examples/plugins/rn-plugin-wrong-abi.so" | tail -1
 echo "install + embed: ok"

@@ -108,6 +108,16 @@ with tempfile.TemporaryDirectory() as tmp:
         check(rc == code and len(lines) == 1 and needle in lines[0] and lines[0].startswith("rnrun: "),
               f"{what}: exit {rc} (want {code}), message {err.strip()!r}")
 
+# Plugins: listed with their state; a folder that can't be read is a usage error.
+plugin_dir = os.path.join(os.path.dirname(os.path.abspath(rnrun)), "..", "examples", "plugins")
+rc, out, err = run("--plugins", plugin_dir, "--list-plugins")
+check(rc == 0 and any(l.startswith("example ") for l in out.splitlines()) and "built for plugin ABI 99" in out,
+      f"--list-plugins shows loaded plugins and why others did not load: {out!r}")
+rc, out, err = run("--plugins", "/nonexistent/plugins", files[0])
+check(rc == 2 and "/nonexistent/plugins" in err, f"--plugins with a missing folder: exit {rc}, {err.strip()!r}")
+rc, out, err = run("--plugins", "none", "--json", "--top", "1", os.path.join(digits, "digits_resnet.onnx"), files[0])
+check(rc == 0 and json.loads(out)["top"][0]["index"] == int(rows[0][2]), "--plugins none runs on rn's own kernels")
+
 rc, out, err = run("--help")
 check(rc == 0 and all(f in out for f in ("--top", "--labels", "--json", "--resize", "--crop", "--mean",
                                           "--std", "--gray", "--no-normalize", "--summary", "--bench",

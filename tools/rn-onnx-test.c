@@ -24,6 +24,7 @@ typedef struct options {
   bool have_filter;
   regex_t filter;
   const char *expect_file;
+  rn_env *env; /* plugins (--plugins DIR) */
 } options;
 
 typedef struct totals {
@@ -296,10 +297,10 @@ static void run_test(const options *o, const char *dir, const char *name, totals
   rn_session *session = NULL;
   rn_session_options *opts = NULL;
   outcome result = PASS;
-  rn_status *st = rn_model_load_file(NULL, path, &model);
+  rn_status *st = rn_model_load_file(o->env, path, &model);
   if (!st) st = rn_session_options_create(&opts);
   if (!st) st = rn_session_options_set_threads(opts, o->threads);
-  if (!st) st = rn_session_create(NULL, model, opts, &session);
+  if (!st) st = rn_session_create(o->env, model, opts, &session);
   if (st) {
     result = rn_status_get_code(st) == RN_ERR_UNSUPPORTED ? SKIP : FAIL;
     snprintf(why, sizeof why, "%s", rn_status_message(st));
@@ -376,6 +377,8 @@ static void usage(FILE *f) {
           "  --tol-max-rel R    instead: |got-want| <= R * max|want| per output\n"
           "  --check-top1       also require the same argmax over the last axis\n"
           "  --threads N        threads per session (0 = all cores)\n"
+          "  --plugins DIR[:DIR] load the plugins in these folders (their kernels take the\n"
+          "                     nodes they support best; the rest run on rn's reference kernels)\n"
           "  -v, --verbose      print timings and errors of passing tests\n"
           "The last line reads: rn-onnx-test: P passed, F failed, S skipped\n");
 }
@@ -415,6 +418,7 @@ int main(int argc, char **argv) {
       {"rtol", required_argument, 0, 'r'},   {"atol", required_argument, 0, 'a'},
       {"tol-max-rel", required_argument, 0, 'm'}, {"check-top1", no_argument, 0, 't'},
       {"threads", required_argument, 0, 'j'}, {"verbose", no_argument, 0, 'v'},
+      {"plugins", required_argument, 0, 'p'},
       {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
   int c;
   while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
@@ -433,6 +437,21 @@ int main(int argc, char **argv) {
       case 't': o.check_top1 = true; break;
       case 'j': o.threads = atoi(optarg); break;
       case 'v': o.verbose = true; break;
+      case 'p': {
+        rn_status *st = o.env ? NULL : rn_env_create(&o.env);
+        if (!st) st = rn_env_load_plugins(o.env, optarg);
+        for (int i = 0; !st && i < rn_env_plugin_count(o.env); i++) {
+          rn_plugin_info info;
+          if (!rn_env_plugin_info(o.env, i, &info))
+            fprintf(stderr, "rn-onnx-test: plugin %s\n", info.name ? info.name : info.error);
+        }
+        if (st) {
+          fprintf(stderr, "rn-onnx-test: --plugins: %s\n", rn_status_message(st));
+          rn_status_free(st);
+          return 2;
+        }
+        break;
+      }
       case 'h': usage(stdout); return 0;
       default: usage(stderr); return 2;
     }
@@ -460,5 +479,6 @@ int main(int argc, char **argv) {
   for (int i = 0; i < t.n_passed_names; i++) free(t.passed_names[i]);
   free(t.passed_names);
   if (o.have_filter) regfree(&o.filter);
+  rn_env_free(o.env);
   return rc;
 }

@@ -43,8 +43,10 @@ static void usage(FILE *f) {
 "  --summary            per-node table: name, op, output shape, parameters, MACs\n"
 "  --bench N            warm-up, then N timed runs: min/median/p90/max latency\n"
 "  --threads N          threads (0 = all cores)\n"
-"  --device cpu|auto    where to run (vulkan arrives with the plugins)\n"
-"  --plugins DIR        plugin folder (arrives with the plugins)\n"
+"  --device cpu|auto    where to run (no Vulkan plugin exists yet)\n"
+"  --plugins DIR[:DIR]  load plugins from these folders instead of the search path\n"
+"                       ($RN_PLUGIN_PATH, the installed and the build tree's); 'none': none\n"
+"  --list-plugins       list the plugins found (loaded, or why not) and exit\n"
 "  --profile FILE       write per-node times as a Chrome trace (JSON)\n"
 "  --dot FILE           write the graph in Graphviz format\n"
 "  --demo               run the bundled digits models on the bundled samples\n"
@@ -92,6 +94,44 @@ static bool parse_crop(const char *s, int *h, int *w) {
   return parse_int(buf, 1, h) && parse_int(x + 1, 1, w);
 }
 
+static void log_to_stderr(void *user, rn_log_level level, const char *message) {
+  (void)user;
+  fprintf(stderr, "rnrun: %s%s\n", level == RN_LOG_ERROR ? "error: " : level == RN_LOG_WARNING ? "warning: " : "",
+          message);
+}
+
+/* The environment: warnings to stderr, plugins from --plugins or the search path. */
+static int make_env(rnrun_options *o) {
+  rn_status *st = rn_env_create(&o->env);
+  if (!st) st = rn_env_set_logger(o->env, RN_LOG_WARNING, log_to_stderr, NULL);
+  if (!st && !(o->plugins && strcmp(o->plugins, "none") == 0)) st = rn_env_load_plugins(o->env, o->plugins);
+  if (st) {
+    rnrun_error("--plugins: %s", rn_status_message(st));
+    rn_status_free(st);
+    return RNRUN_ERR_USAGE;
+  }
+  return RNRUN_OK;
+}
+
+static int list_plugins(const rnrun_options *o) {
+  int n = rn_env_plugin_count(o->env);
+  if (n == 0) printf("no plugins found%s\n", o->plugins ? "" : " (search path: $RN_PLUGIN_PATH, the installed and the build tree's plugin folders)");
+  for (int i = 0; i < n; i++) {
+    rn_plugin_info info;
+    rn_status *st = rn_env_plugin_info(o->env, i, &info);
+    if (st) {
+      rn_status_free(st);
+      continue;
+    }
+    if (info.name)
+      printf("%-12s %-8s %3d kernels %3d ops  %s\n", info.name, info.version ? info.version : "", info.n_kernels,
+             info.n_schemas, info.path);
+    else
+      printf("%-12s %s\n", "(not loaded)", info.error);
+  }
+  return RNRUN_OK;
+}
+
 static int run_model(const rnrun_options *o) {
   size_t len = strlen(o->model);
   rn_model *model = NULL;
@@ -101,11 +141,11 @@ static int run_model(const rnrun_options *o) {
   if (len > 4 && strcmp(o->model + len - 4, ".lua") == 0)
     st = rn_lua_load_model(o->model, 1, &model); /* restricted: no io/os/require */
   else
-    st = rn_model_load_file(NULL, o->model, &model);
+    st = rn_model_load_file(o->env, o->model, &model);
   if (!st) st = rn_session_options_create(&so);
   if (!st) st = rn_session_options_set_threads(so, o->threads);
   if (!st && o->profile) st = rn_session_options_set_profiling(so, 1);
-  if (!st) st = rn_session_create(NULL, model, so, &session);
+  if (!st) st = rn_session_create(o->env, model, so, &session);
   if (st) {
     rnrun_error("%s", rn_status_message(st));
     rn_status_free(st);
@@ -148,11 +188,13 @@ done:
   return rc;
 }
 
+static int run_cli_model(rnrun_options *o, int argc, char **argv);
+
 int main(int argc, char **argv) {
   rnrun_options o = {.top = 5, .threads = 0};
   enum { OPT_LABELS = 256, OPT_JSON, OPT_RESIZE, OPT_CROP, OPT_MEAN, OPT_STD, OPT_GRAY,
          OPT_NO_NORMALIZE, OPT_SUMMARY, OPT_BENCH, OPT_THREADS, OPT_DEVICE, OPT_PLUGINS,
-         OPT_PROFILE, OPT_DOT, OPT_DEMO, OPT_VERSION };
+         OPT_PROFILE, OPT_DOT, OPT_DEMO, OPT_VERSION, OPT_LIST_PLUGINS };
   static const struct option longopts[] = {
       {"top", required_argument, 0, 'k'},        {"labels", required_argument, 0, OPT_LABELS},
       {"json", no_argument, 0, OPT_JSON},        {"resize", required_argument, 0, OPT_RESIZE},
@@ -163,6 +205,7 @@ int main(int argc, char **argv) {
       {"threads", required_argument, 0, OPT_THREADS},
       {"device", required_argument, 0, OPT_DEVICE},
       {"plugins", required_argument, 0, OPT_PLUGINS},
+      {"list-plugins", no_argument, 0, OPT_LIST_PLUGINS},
       {"profile", required_argument, 0, OPT_PROFILE},
       {"dot", required_argument, 0, OPT_DOT},    {"demo", no_argument, 0, OPT_DEMO},
       {"help", no_argument, 0, 'h'},             {"version", no_argument, 0, OPT_VERSION},
@@ -233,9 +276,8 @@ int main(int argc, char **argv) {
         }
         o.device = optarg;
         break;
-      case OPT_PLUGINS:
-        rnrun_error("--plugins %s: this build runs the built-in kernels only (no plugin loader yet)", optarg);
-        return RNRUN_ERR_USAGE;
+      case OPT_PLUGINS: o.plugins = optarg; break;
+      case OPT_LIST_PLUGINS: o.list_plugins = true; break;
       case OPT_PROFILE: o.profile = optarg; break;
       case OPT_DOT: o.dot = optarg; break;
       case OPT_DEMO: o.demo = true; break;
@@ -249,13 +291,22 @@ int main(int argc, char **argv) {
         return RNRUN_ERR_USAGE;
     }
   }
-  if (o.demo || optind == argc) return rnrun_demo(&o);
-  o.model = argv[optind];
-  o.images = (const char **)argv + optind + 1;
-  o.n_images = argc - optind - 1;
-  if (o.n_images == 0 && !o.summary && !o.bench && !o.dot) {
+  int rc = make_env(&o);
+  if (rc) return rc;
+  if (o.list_plugins) rc = list_plugins(&o);
+  else if (o.demo || optind == argc) rc = rnrun_demo(&o);
+  else rc = run_cli_model(&o, argc, argv);
+  rn_env_free(o.env);
+  return rc;
+}
+
+static int run_cli_model(rnrun_options *o, int argc, char **argv) {
+  o->model = argv[optind];
+  o->images = (const char **)argv + optind + 1;
+  o->n_images = argc - optind - 1;
+  if (o->n_images == 0 && !o->summary && !o->bench && !o->dot) {
     rnrun_error("no image given: rnrun MODEL IMAGE... (or --summary / --bench N / --dot FILE)");
     return RNRUN_ERR_USAGE;
   }
-  return run_model(&o);
+  return run_model(o);
 }

@@ -40,6 +40,8 @@ typedef struct rnrun_options {
   const char *dot;
   bool demo;
   bool quiet;  /* classify without printing (the demo prints its own lines) */
+  bool list_plugins;
+  rn_env *env; /* logging, plugins (made in main) */
 } rnrun_options;
 
 /* The model's image input and how images become its tensor. */

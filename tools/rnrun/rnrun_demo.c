@@ -36,10 +36,10 @@ static int run_demo_model(const rnrun_options *base, const char *dir, const char
   rn_model *model = NULL;
   rn_session_options *so = NULL;
   rn_session *session = NULL;
-  rn_status *st = rn_model_load_file(NULL, path, &model);
+  rn_status *st = rn_model_load_file(base->env, path, &model);
   if (!st) st = rn_session_options_create(&so);
   if (!st) st = rn_session_options_set_threads(so, base->threads);
-  if (!st) st = rn_session_create(NULL, model, so, &session);
+  if (!st) st = rn_session_create(base->env, model, so, &session);
   if (st) {
     rnrun_error("%s", rn_status_message(st));
     rn_status_free(st);

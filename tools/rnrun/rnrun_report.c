@@ -40,7 +40,7 @@ int rnrun_summary(rn_session *s, const rn_model *m, const rnrun_input *in) {
   }
   int64_t total_params = 0, total_macs = 0;
   int shown = 0;
-  printf("%-40s %-20s %-22s %12s %15s\n", "node", "op", "output", "params", "MACs");
+  printf("%-40s %-20s %-22s %12s %15s  %s\n", "node", "op", "output", "params", "MACs", "placed on");
   for (int i = 0; i < rn_session_node_count(s); i++) {
     rn_node_info ni;
     if ((st = rn_session_node_info(s, i, &ni))) {
@@ -59,7 +59,8 @@ int rnrun_summary(rn_session *s, const rn_model *m, const rnrun_input *in) {
     group_digits(ni.params, params, sizeof params);
     group_digits(ni.macs, macs, sizeof macs);
     const char *name = ni.name && ni.name[0] ? ni.name : "-";
-    printf("%-40.40s %-20.20s %-22.22s %12s %15s\n", name, ni.op_type, shape, params, macs);
+    printf("%-40.40s %-20.20s %-22.22s %12s %15s  %s\n", name, ni.op_type, shape, params, macs,
+           ni.placed_on ? ni.placed_on : "-");
     shown++;
   }
   char p[32], mc[32];

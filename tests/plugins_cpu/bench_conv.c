@@ -1,0 +1,108 @@
+/* Times ResNet-50-like convolutions with rn's reference kernels and with
+ * rn-plugin-cpu (argv[1]); prints the median of 20 runs and GFLOP/s.
+ * Not a test: `ninja -C build tests/plugins_cpu/bench_conv`. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "rn.h"
+
+static void die(rn_status *st, const char *what) {
+  if (!st) return;
+  fprintf(stderr, "%s: %s\n", what, rn_status_message(st));
+  exit(1);
+}
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int cmp(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* x [1, c, hw, hw] -> Conv(m, k x k, stride 1, pad k/2, bias). */
+static rn_model *conv_model(int c, int m, int hw, int k) {
+  rn_model *model;
+  die(rn_model_create("bench", &model), "create");
+  int64_t xd[4] = {1, c, hw, hw}, wd[4] = {m, c, k, k}, bd[1] = {m};
+  die(rn_model_add_input(model, "X", RN_DTYPE_FLOAT, 4, xd, NULL), "input");
+  rn_tensor *w, *b;
+  die(rn_tensor_create(RN_DTYPE_FLOAT, wd, 4, &w), "w");
+  die(rn_tensor_create(RN_DTYPE_FLOAT, bd, 1, &b), "b");
+  float *wp = rn_tensor_data(w);
+  for (int64_t i = 0; i < rn_tensor_numel(w); i++) wp[i] = (float)((i * 7919) % 1000) / 1000.0f - 0.5f;
+  die(rn_model_set_initializer(model, "W", w), "W");
+  die(rn_model_set_initializer(model, "B", b), "B");
+  rn_tensor_free(w);
+  rn_tensor_free(b);
+  const char *in[3] = {"X", "W", "B"}, *out = "Y";
+  int node;
+  die(rn_model_add_node(model, "Conv", "", "conv", 3, in, 1, &out, &node), "node");
+  int64_t pads[4] = {k / 2, k / 2, k / 2, k / 2};
+  die(rn_model_node_set_ints(model, node, "pads", 4, pads), "pads");
+  die(rn_model_check_node(model, node), "check");
+  die(rn_model_add_output(model, "Y"), "output");
+  return model;
+}
+
+static double median_seconds(const rn_env *env, rn_model *model, int c, int hw, const char **placed) {
+  rn_session *s;
+  die(rn_session_create(env, model, NULL, &s), "session");
+  int64_t xd[4] = {1, c, hw, hw};
+  rn_tensor *x, *y = NULL;
+  die(rn_tensor_create(RN_DTYPE_FLOAT, xd, 4, &x), "x");
+  float *xp = rn_tensor_data(x);
+  for (int64_t i = 0; i < rn_tensor_numel(x); i++) xp[i] = (float)(i % 17) / 17.0f;
+  const char *in = "X", *out = "Y";
+  die(rn_session_run(s, 1, &in, &x, 1, &out, &y), "warm-up"); /* also allocates y */
+  double t[20];
+  for (int r = 0; r < 20; r++) {
+    double t0 = now();
+    die(rn_session_run(s, 1, &in, &x, 1, &out, &y), "run");
+    t[r] = now() - t0;
+  }
+  rn_node_info info;
+  die(rn_session_node_info(s, 0, &info), "node info");
+  static char where[2][64];
+  static int slot;
+  slot ^= 1;
+  snprintf(where[slot], sizeof where[slot], "%s", info.placed_on ? info.placed_on : "?");
+  *placed = where[slot];
+  rn_tensor_free(x);
+  rn_tensor_free(y);
+  rn_session_free(s);
+  qsort(t, 20, sizeof t[0], cmp);
+  return (t[9] + t[10]) / 2;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: %s PATH/rn-plugin-cpu.so\n", argv[0]);
+    return 2;
+  }
+  rn_env *env;
+  die(rn_env_create(&env), "env");
+  die(rn_env_load_plugin(env, argv[1]), "plugin");
+  const struct {
+    const char *name;
+    int c, m, hw, k;
+  } convs[] = {{"3x3 conv 1x256x14x14 -> 256", 256, 256, 14, 3}, {"1x1 conv 1x1024x14x14 -> 256", 1024, 256, 14, 1},
+               {"1x1 conv 1x256x14x14 -> 1024", 256, 1024, 14, 1}};
+  for (size_t i = 0; i < sizeof convs / sizeof convs[0]; i++) {
+    rn_model *m = conv_model(convs[i].c, convs[i].m, convs[i].hw, convs[i].k);
+    double flops = 2.0 * convs[i].m * convs[i].c * convs[i].k * convs[i].k * convs[i].hw * convs[i].hw;
+    const char *p_ref, *p_plug;
+    double ref = median_seconds(NULL, m, convs[i].c, convs[i].hw, &p_ref);
+    double plug = median_seconds(env, m, convs[i].c, convs[i].hw, &p_plug);
+    printf("%-32s reference (%s): %8.3f ms %7.2f GFLOP/s | plugin (%s): %8.3f ms %7.2f GFLOP/s | x%.1f\n",
+           convs[i].name, p_ref, ref * 1e3, flops / ref * 1e-9, p_plug, plug * 1e3, flops / plug * 1e-9, ref / plug);
+    rn_model_free(m);
+  }
+  rn_env_free(env);
+  return 0;
+}

@@ -1,0 +1,494 @@
+/* Differential test of rn-plugin-cpu (argv[1]: the plugin's path): randomized
+ * one-node Conv, Gemm and MatMul models run with rn's reference kernels
+ * (no environment) and with the plugin loaded; the outputs must agree within
+ * 1e-4 * (1 + max|ref|), and rn_session_node_info must say the plugin ran
+ * the node (or the reference kernel, for the nodes it must decline).
+ * Public API only. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rn.h"
+
+static int failures, cases, plugin_cases;
+static double worst_rel, worst_abs;
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+
+static uint32_t rnd(void) {
+  rng_state ^= rng_state << 13;
+  rng_state ^= rng_state >> 7;
+  rng_state ^= rng_state << 17;
+  return (uint32_t)(rng_state >> 11);
+}
+static int rnd_int(int lo, int hi) { return lo + (int)(rnd() % (uint32_t)(hi - lo + 1)); } /* [lo, hi] */
+static float rnd_float(void) { return (float)rnd() / 2097152.0f - 1.0f; } /* [-1, 1) */
+
+#define FAIL(...)                                     \
+  do {                                                \
+    fprintf(stderr, "FAIL [%s] ", desc);              \
+    fprintf(stderr, __VA_ARGS__);                     \
+    fprintf(stderr, "\n");                            \
+    failures++;                                       \
+  } while (0)
+
+/* A random float tensor (caller frees). */
+static rn_tensor *random_tensor(rn_dtype dtype, int rank, const int64_t *dims) {
+  rn_tensor *t = NULL;
+  rn_status *st = rn_tensor_create(dtype, dims, rank, &t);
+  if (st) {
+    fprintf(stderr, "rn_tensor_create: %s\n", rn_status_message(st));
+    exit(2);
+  }
+  int64_t n = rn_tensor_numel(t);
+  if (dtype == RN_DTYPE_DOUBLE) {
+    double *d = rn_tensor_data(t);
+    for (int64_t i = 0; i < n; i++) d[i] = rnd_float();
+  } else {
+    float *d = rn_tensor_data(t);
+    for (int64_t i = 0; i < n; i++) d[i] = rnd_float();
+  }
+  return t;
+}
+
+/* One node's operands: names, shapes, and whether each is an initializer. */
+typedef struct operand {
+  const char *name; /* NULL: omitted */
+  int rank;
+  int64_t dims[RN_MAX_RANK];
+  int constant;
+} operand;
+
+typedef struct node_case {
+  const char *op;
+  int opset;
+  rn_dtype dtype;
+  int n_ops;
+  operand ops[3];
+  /* attributes */
+  int n_ints;
+  const char *int_names[8];
+  int64_t int_vals[8];
+  int n_lists;
+  const char *list_names[4];
+  int list_len[4];
+  int64_t list_vals[4][4];
+  int n_floats;
+  const char *float_names[2];
+  float float_vals[2];
+  const char *auto_pad; /* NULL: absent */
+  int expect_plugin;    /* 1: placed on "cpu"; 0: on "reference" */
+} node_case;
+
+/* Builds the model; returns NULL (and counts a failure) if rn rejects it. */
+static rn_model *build(const node_case *c, rn_tensor **values, const char *desc) {
+  rn_model *m = NULL;
+  rn_status *st = rn_model_create("plugin_cpu_case", &m);
+  if (!st) st = rn_model_set_opset(m, "", c->opset);
+  const char *in_names[3];
+  for (int i = 0; !st && i < c->n_ops; i++) {
+    const operand *o = &c->ops[i];
+    in_names[i] = o->name ? o->name : "";
+    if (!o->name) continue;
+    if (o->constant) st = rn_model_set_initializer(m, o->name, values[i]);
+    else st = rn_model_add_input(m, o->name, c->dtype, o->rank, o->dims, NULL);
+  }
+  const char *out = "Y";
+  int node = 0;
+  if (!st) st = rn_model_add_node(m, c->op, "", "node", c->n_ops, in_names, 1, &out, &node);
+  for (int i = 0; !st && i < c->n_ints; i++) st = rn_model_node_set_int(m, node, c->int_names[i], c->int_vals[i]);
+  for (int i = 0; !st && i < c->n_lists; i++)
+    st = rn_model_node_set_ints(m, node, c->list_names[i], c->list_len[i], c->list_vals[i]);
+  for (int i = 0; !st && i < c->n_floats; i++)
+    st = rn_model_node_set_float(m, node, c->float_names[i], c->float_vals[i]);
+  if (!st && c->auto_pad) st = rn_model_node_set_string(m, node, "auto_pad", c->auto_pad);
+  if (!st) st = rn_model_check_node(m, node);
+  if (!st) st = rn_model_add_output(m, "Y");
+  if (st) {
+    FAIL("building the model: %s", rn_status_message(st));
+    rn_status_free(st);
+    rn_model_free(m);
+    return NULL;
+  }
+  return m;
+}
+
+/* Runs the model in a session made with `env`; returns the output (or NULL). */
+static rn_tensor *run(const rn_env *env, const rn_model *m, const node_case *c, rn_tensor **values,
+                      const char **placed_on, const char *desc) {
+  rn_session *s = NULL;
+  rn_status *st = rn_session_create(env, m, NULL, &s);
+  rn_tensor *y = NULL;
+  const char *names[3];
+  rn_tensor *ins[3];
+  int n = 0;
+  for (int i = 0; i < c->n_ops; i++)
+    if (c->ops[i].name && !c->ops[i].constant) names[n] = c->ops[i].name, ins[n++] = values[i];
+  const char *out = "Y";
+  if (!st) st = rn_session_run(s, n, names, ins, 1, &out, &y);
+  if (!st && placed_on) {
+    rn_node_info info;
+    memset(&info, 0, sizeof info);
+    st = rn_session_node_info(s, 0, &info);
+    /* the string lives with the session: keep a static copy */
+    static char where[64];
+    snprintf(where, sizeof where, "%s", info.placed_on ? info.placed_on : "(null)");
+    *placed_on = where;
+  }
+  if (st) {
+    FAIL("%s session: %s", env ? "plugin" : "reference", rn_status_message(st));
+    rn_status_free(st);
+    rn_tensor_free(y);
+    y = NULL;
+  }
+  rn_session_free(s);
+  return y;
+}
+
+static void check_case(const rn_env *env, const node_case *c, const char *desc) {
+  cases++;
+  rn_tensor *values[3] = {0};
+  for (int i = 0; i < c->n_ops; i++)
+    if (c->ops[i].name) values[i] = random_tensor(c->dtype, c->ops[i].rank, c->ops[i].dims);
+  rn_model *m = build(c, values, desc);
+  if (m) {
+    const char *where = NULL;
+    rn_tensor *ref = run(NULL, m, c, values, NULL, desc);
+    rn_tensor *got = ref ? run(env, m, c, values, &where, desc) : NULL;
+    if (ref && got) {
+      const char *want = c->expect_plugin ? "cpu" : "reference";
+      if (strcmp(where, want) != 0) FAIL("placed on '%s', expected '%s'", where, want);
+      if (c->expect_plugin) plugin_cases++;
+      int64_t n = rn_tensor_numel(ref);
+      if (n != rn_tensor_numel(got) || rn_tensor_rank(ref) != rn_tensor_rank(got)) {
+        FAIL("output shapes differ");
+      } else {
+        double maxref = 0, maxdiff = 0;
+        for (int64_t i = 0; i < n; i++) {
+          double r, g;
+          if (c->dtype == RN_DTYPE_DOUBLE) {
+            r = ((double *)rn_tensor_data(ref))[i];
+            g = ((double *)rn_tensor_data(got))[i];
+          } else {
+            r = ((float *)rn_tensor_data(ref))[i];
+            g = ((float *)rn_tensor_data(got))[i];
+          }
+          maxref = fmax(maxref, fabs(r));
+          double d = fabs(r - g);
+          if (!(d <= maxdiff)) maxdiff = isnan(d) ? INFINITY : d;
+        }
+        double bound = 1e-4 * (1 + maxref);
+        if (!(maxdiff <= bound)) FAIL("max |diff| %g > %g (max |ref| %g)", maxdiff, bound, maxref);
+        worst_abs = fmax(worst_abs, maxdiff);
+        worst_rel = fmax(worst_rel, maxdiff / (1 + maxref));
+      }
+    }
+    rn_tensor_free(ref);
+    rn_tensor_free(got);
+    rn_model_free(m);
+  }
+  for (int i = 0; i < c->n_ops; i++) rn_tensor_free(values[i]);
+}
+
+static void set_operand(operand *o, const char *name, int rank, const int64_t *dims, int constant) {
+  o->name = name;
+  o->rank = rank;
+  for (int d = 0; d < rank; d++) o->dims[d] = dims[d];
+  o->constant = constant;
+}
+
+static void add_int(node_case *c, const char *name, int64_t v) {
+  c->int_names[c->n_ints] = name;
+  c->int_vals[c->n_ints++] = v;
+}
+
+static void add_list(node_case *c, const char *name, int n, const int64_t *v) {
+  c->list_names[c->n_lists] = name;
+  c->list_len[c->n_lists] = n;
+  for (int i = 0; i < n; i++) c->list_vals[c->n_lists][i] = v[i];
+  c->n_lists++;
+}
+
+static void add_float(node_case *c, const char *name, float v) {
+  c->float_names[c->n_floats] = name;
+  c->float_vals[c->n_floats++] = v;
+}
+
+/* ------------------------------------------------------------------ Conv */
+
+typedef struct conv_params {
+  int n, c, m, h, w, groups, kh, kw, sh, sw, dh, dw, pads[4], bias, set_kernel_shape, weight_const, opset;
+  const char *auto_pad;
+  rn_dtype dtype;
+} conv_params;
+
+static void conv_case(const rn_env *env, const conv_params *p, int expect_plugin) {
+  char desc[256];
+  snprintf(desc, sizeof desc,
+           "Conv%d x[%d,%d,%d,%d] w[%d,%d,%d,%d] g%d s%d,%d d%d,%d pads %d,%d,%d,%d %s bias%d wconst%d %s", p->opset,
+           p->n, p->c, p->h, p->w, p->m, p->c / p->groups, p->kh, p->kw, p->groups, p->sh, p->sw, p->dh, p->dw,
+           p->pads[0], p->pads[1], p->pads[2], p->pads[3], p->auto_pad ? p->auto_pad : "-", p->bias,
+           p->weight_const, rn_dtype_name(p->dtype));
+  node_case c;
+  memset(&c, 0, sizeof c);
+  c.op = "Conv";
+  c.opset = p->opset;
+  c.dtype = p->dtype;
+  c.expect_plugin = expect_plugin;
+  int64_t xd[4] = {p->n, p->c, p->h, p->w}, wd[4] = {p->m, p->c / p->groups, p->kh, p->kw}, bd[1] = {p->m};
+  set_operand(&c.ops[0], "X", 4, xd, 0);
+  set_operand(&c.ops[1], "W", 4, wd, p->weight_const);
+  c.n_ops = 2;
+  if (p->bias) set_operand(&c.ops[c.n_ops++], "B", 1, bd, p->weight_const);
+  if (p->groups != 1 || rnd() % 2) add_int(&c, "group", p->groups);
+  int64_t v[4];
+  if (p->set_kernel_shape) {
+    v[0] = p->kh, v[1] = p->kw;
+    add_list(&c, "kernel_shape", 2, v);
+  }
+  if (p->sh != 1 || p->sw != 1 || rnd() % 2) {
+    v[0] = p->sh, v[1] = p->sw;
+    add_list(&c, "strides", 2, v);
+  }
+  if (p->dh != 1 || p->dw != 1 || rnd() % 2) {
+    v[0] = p->dh, v[1] = p->dw;
+    add_list(&c, "dilations", 2, v);
+  }
+  if (!p->auto_pad || strcmp(p->auto_pad, "NOTSET") == 0) {
+    if (p->pads[0] || p->pads[1] || p->pads[2] || p->pads[3] || rnd() % 2) {
+      for (int i = 0; i < 4; i++) v[i] = p->pads[i];
+      add_list(&c, "pads", 4, v);
+    }
+  }
+  c.auto_pad = p->auto_pad;
+  check_case(env, &c, desc);
+}
+
+static void conv_random(const rn_env *env, int kind) {
+  static const int kernels[4] = {1, 3, 5, 7};
+  static const char *const pads_modes[5] = {NULL, "NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"};
+  static const int opsets[4] = {1, 11, 17, 21};
+  conv_params p;
+  memset(&p, 0, sizeof p);
+  p.dtype = RN_DTYPE_FLOAT;
+  p.opset = opsets[rnd() % 4];
+  p.n = rnd() % 2 ? 1 : 3;
+  p.kh = kernels[rnd() % 4];
+  p.kw = rnd() % 4 ? p.kh : kernels[rnd() % 4];
+  p.sh = rnd_int(1, 3), p.sw = rnd() % 3 ? p.sh : rnd_int(1, 3);
+  p.dh = rnd_int(1, 2), p.dw = rnd() % 3 ? p.dh : rnd_int(1, 2);
+  p.auto_pad = pads_modes[rnd() % 5];
+  if (rnd() % 2) p.auto_pad = NULL; /* explicit pads half of the time */
+  switch (kind) {
+  case 0: /* groups 1 */
+    p.groups = 1, p.c = rnd_int(1, 9), p.m = rnd_int(1, 11);
+    break;
+  case 1: /* groups 2 */
+    p.groups = 2, p.c = 2 * rnd_int(1, 5), p.m = 2 * rnd_int(1, 5);
+    break;
+  case 2: /* depthwise */
+    p.c = rnd_int(1, 13), p.groups = p.c, p.m = p.c;
+    break;
+  case 3: /* 1x1, stride 1, no pads (the direct GEMM path) */
+    p.groups = rnd() % 3 ? 1 : 2, p.c = p.groups * rnd_int(1, 17), p.m = p.groups * rnd_int(1, 17);
+    p.kh = p.kw = 1, p.sh = p.sw = 1, p.auto_pad = rnd() % 2 ? NULL : "VALID";
+    break;
+  default: /* depthwise with a channel multiplier (im2col path) */
+    p.c = rnd_int(1, 6), p.groups = p.c, p.m = p.c * rnd_int(2, 3);
+    break;
+  }
+  int dkh = (p.kh - 1) * p.dh + 1, dkw = (p.kw - 1) * p.dw + 1;
+  p.h = rnd_int(dkh > 1 ? dkh - 1 : 1, dkh + 12) | 1; /* odd sizes mostly */
+  p.w = rnd_int(dkw > 1 ? dkw - 1 : 1, dkw + 14);
+  if (kind != 3 && (!p.auto_pad || strcmp(p.auto_pad, "NOTSET") == 0))
+    for (int i = 0; i < 4; i++) p.pads[i] = rnd() % 3 ? rnd_int(0, (i % 2 ? p.kw : p.kh) - 1 + 1) : 0;
+  /* NOTSET/VALID need the padded input to cover the kernel. */
+  if (!p.auto_pad || strcmp(p.auto_pad, "NOTSET") == 0) {
+    if (p.h + p.pads[0] + p.pads[2] < dkh) p.h = dkh;
+    if (p.w + p.pads[1] + p.pads[3] < dkw) p.w = dkw;
+  } else if (strcmp(p.auto_pad, "VALID") == 0) {
+    if (p.h < dkh) p.h = dkh;
+    if (p.w < dkw) p.w = dkw;
+  }
+  p.bias = rnd() % 2;
+  p.set_kernel_shape = rnd() % 2;
+  p.weight_const = rnd() % 4 != 0;
+  conv_case(env, &p, 1);
+}
+
+/* ------------------------------------------------------------------ Gemm */
+
+static void gemm_case(const rn_env *env, int m, int n, int k, int ta, int tb, int set_alpha, float alpha,
+                      int set_beta, float beta, int c_kind, int b_const, rn_dtype dtype, int expect_plugin) {
+  static const char *const c_names[8] = {"none", "[N]", "[1,N]", "[M,1]", "[M,N]", "scalar", "[1]", "[1,1]"};
+  char desc[200];
+  snprintf(desc, sizeof desc, "Gemm M%d N%d K%d tA%d tB%d alpha%s%g beta%s%g C%s bconst%d %s", m, n, k, ta, tb,
+           set_alpha ? "=" : "~", alpha, set_beta ? "=" : "~", beta, c_names[c_kind], b_const, rn_dtype_name(dtype));
+  node_case c;
+  memset(&c, 0, sizeof c);
+  c.op = "Gemm";
+  c.opset = c_kind == 0 ? (rnd() % 2 ? 11 : 13) : (rnd() % 2 ? 9 : 13);
+  c.dtype = dtype;
+  c.expect_plugin = expect_plugin;
+  int64_t ad[2] = {ta ? k : m, ta ? m : k}, bd[2] = {tb ? n : k, tb ? k : n}, cd[2];
+  set_operand(&c.ops[0], "A", 2, ad, 0);
+  set_operand(&c.ops[1], "B", 2, bd, b_const);
+  c.n_ops = 2;
+  int crank = 0;
+  switch (c_kind) {
+  case 1: crank = 1, cd[0] = n; break;
+  case 2: crank = 2, cd[0] = 1, cd[1] = n; break;
+  case 3: crank = 2, cd[0] = m, cd[1] = 1; break;
+  case 4: crank = 2, cd[0] = m, cd[1] = n; break;
+  case 5: crank = 0; break;
+  case 6: crank = 1, cd[0] = 1; break;
+  case 7: crank = 2, cd[0] = 1, cd[1] = 1; break;
+  default: break;
+  }
+  if (c_kind) set_operand(&c.ops[c.n_ops++], "C", crank, cd, rnd() % 2);
+  if (ta || rnd() % 2) add_int(&c, "transA", ta);
+  if (tb || rnd() % 2) add_int(&c, "transB", tb);
+  if (set_alpha) add_float(&c, "alpha", alpha);
+  if (set_beta) add_float(&c, "beta", beta);
+  check_case(env, &c, desc);
+}
+
+/* ---------------------------------------------------------------- MatMul */
+
+static void matmul_case(const rn_env *env, int ra, const int64_t *a, int rb, const int64_t *b, int b_const,
+                        rn_dtype dtype, int expect_plugin) {
+  char desc[200], *p = desc;
+  p += sprintf(p, "MatMul a[");
+  for (int d = 0; d < ra; d++) p += sprintf(p, "%s%lld", d ? "," : "", (long long)a[d]);
+  p += sprintf(p, "] b[");
+  for (int d = 0; d < rb; d++) p += sprintf(p, "%s%lld", d ? "," : "", (long long)b[d]);
+  sprintf(p, "] bconst%d %s", b_const, rn_dtype_name(dtype));
+  node_case c;
+  memset(&c, 0, sizeof c);
+  c.op = "MatMul";
+  c.opset = rnd() % 2 ? 9 : 13;
+  c.dtype = dtype;
+  c.expect_plugin = expect_plugin;
+  set_operand(&c.ops[0], "A", ra, a, 0);
+  set_operand(&c.ops[1], "B", rb, b, b_const);
+  c.n_ops = 2;
+  check_case(env, &c, desc);
+}
+
+static void matmul_random(const rn_env *env) {
+  int ra = rnd_int(1, 4), rb = rnd_int(1, 4);
+  int64_t m = rnd_int(1, 19), n = rnd_int(1, 21), k = rnd_int(1, 23);
+  int64_t a[4], b[4];
+  int batch = (ra > rb ? ra : rb) - 2;
+  int64_t bdims[2] = {rnd_int(2, 3), rnd_int(1, 4)};
+  /* batch dims: shared values, each operand sometimes broadcasting a 1 */
+  for (int d = 0; d < ra - 2; d++) {
+    int bd = d + (batch - (ra - 2));
+    a[d] = rnd() % 3 ? bdims[bd] : 1;
+  }
+  for (int d = 0; d < rb - 2; d++) {
+    int bd = d + (batch - (rb - 2));
+    b[d] = rnd() % 3 ? bdims[bd] : 1;
+  }
+  if (ra == 1) a[0] = k;
+  else a[ra - 2] = m, a[ra - 1] = k;
+  if (rb == 1) b[0] = k;
+  else b[rb - 2] = k, b[rb - 1] = n;
+  matmul_case(env, ra, a, rb, b, rnd() % 2, RN_DTYPE_FLOAT, 1);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: %s PATH/rn-plugin-cpu.so [seed]\n", argv[0]);
+    return 2;
+  }
+  if (argc > 2) rng_state = strtoull(argv[2], NULL, 0) | 1;
+  rn_env *env = NULL;
+  rn_status *st = rn_env_create(&env);
+  if (!st) st = rn_env_load_plugin(env, argv[1]);
+  if (st) {
+    fprintf(stderr, "FAIL loading %s: %s\n", argv[1], rn_status_message(st));
+    return 1;
+  }
+  rn_plugin_info info;
+  st = rn_env_plugin_info(env, 0, &info);
+  if (st || rn_env_plugin_count(env) != 1 || !info.name || strcmp(info.name, "cpu") != 0 || info.n_kernels != 3) {
+    fprintf(stderr, "FAIL plugin info: %s\n", st ? rn_status_message(st) : info.error ? info.error : "unexpected");
+    return 1;
+  }
+
+  /* Fixed Conv cases: each path, asymmetric pads, auto_pad with odd totals. */
+  conv_params p = {0};
+  p.dtype = RN_DTYPE_FLOAT;
+  p.opset = 17;
+  p.n = 3, p.c = 6, p.m = 10, p.h = 9, p.w = 11, p.groups = 1, p.kh = p.kw = 3, p.sh = p.sw = 1, p.dh = p.dw = 1;
+  p.bias = 1, p.weight_const = 1;
+  p.pads[0] = 1, p.pads[1] = 0, p.pads[2] = 2, p.pads[3] = 1;
+  conv_case(env, &p, 1); /* im2col, asymmetric pads */
+  memset(p.pads, 0, sizeof p.pads);
+  p.kh = p.kw = 1;
+  conv_case(env, &p, 1); /* 1x1 GEMM */
+  p.groups = 2;
+  conv_case(env, &p, 1); /* 1x1 GEMM, 2 groups */
+  p.groups = p.c = p.m = 8, p.kh = p.kw = 3, p.pads[0] = p.pads[1] = p.pads[2] = p.pads[3] = 1;
+  conv_case(env, &p, 1); /* depthwise stride 1 */
+  p.sh = p.sw = 2, p.auto_pad = "SAME_UPPER";
+  conv_case(env, &p, 1); /* depthwise stride 2, SAME_UPPER */
+  p.auto_pad = "SAME_LOWER", p.kh = p.kw = 4, p.sh = 3, p.sw = 1;
+  conv_case(env, &p, 1); /* even kernel: odd pad totals */
+  p.auto_pad = NULL, p.groups = 1, p.c = 3, p.m = 4, p.kh = 7, p.kw = 5, p.dh = 2, p.dw = 1, p.sh = 2, p.sw = 3;
+  p.pads[0] = 3, p.pads[1] = 0, p.pads[2] = 0, p.pads[3] = 4;
+  conv_case(env, &p, 1);
+  p.bias = 0, p.weight_const = 0;
+  conv_case(env, &p, 1); /* weight as a graph input */
+  /* Declined: double. */
+  p.dtype = RN_DTYPE_DOUBLE;
+  conv_case(env, &p, 0);
+
+  for (int i = 0; i < 400; i++) conv_random(env, i % 5);
+
+  /* Gemm: every trans/alpha/beta/C shape combination, then random sizes. */
+  for (int ta = 0; ta < 2; ta++)
+    for (int tb = 0; tb < 2; tb++)
+      for (int ck = 0; ck < 8; ck++) {
+        gemm_case(env, 7, 5, 9, ta, tb, 0, 1.0f, 0, 1.0f, ck, 1, RN_DTYPE_FLOAT, 1);
+        gemm_case(env, rnd_int(1, 33), rnd_int(1, 37), rnd_int(1, 41), ta, tb, 1, rnd_float() * 2, 1,
+                  rnd_float() * 2, ck, rnd() % 2, RN_DTYPE_FLOAT, 1);
+        gemm_case(env, 1, rnd_int(1, 9), rnd_int(1, 9), ta, tb, 1, 0.5f, 1, 0.0f, ck, 1, RN_DTYPE_FLOAT, 1);
+      }
+  for (int i = 0; i < 100; i++)
+    gemm_case(env, rnd_int(1, 65), rnd_int(1, 65), rnd_int(1, 65), rnd() % 2, rnd() % 2, rnd() % 2,
+              rnd_float() * 3, rnd() % 2, rnd_float() * 3, rnd() % 8, rnd() % 2, RN_DTYPE_FLOAT, 1);
+  gemm_case(env, 4, 3, 2, 0, 1, 0, 1, 0, 1, 1, 1, RN_DTYPE_DOUBLE, 0); /* declined */
+
+  /* MatMul: 1-D operands and broadcasting, fixed then random. */
+  {
+    int64_t a[4], b[4];
+    a[0] = 7, b[0] = 7;
+    matmul_case(env, 1, a, 1, b, 0, RN_DTYPE_FLOAT, 1); /* dot */
+    a[0] = 7, b[0] = 7, b[1] = 5;
+    matmul_case(env, 1, a, 2, b, 1, RN_DTYPE_FLOAT, 1); /* vector x matrix */
+    a[0] = 3, a[1] = 7, b[0] = 7;
+    matmul_case(env, 2, a, 1, b, 1, RN_DTYPE_FLOAT, 1); /* matrix x vector */
+    a[0] = 2, a[1] = 3, a[2] = 4, a[3] = 7, b[0] = 7, b[1] = 5;
+    matmul_case(env, 4, a, 2, b, 1, RN_DTYPE_FLOAT, 1); /* batched x 2-D (folded) */
+    a[0] = 3, a[1] = 7, b[0] = 2, b[1] = 1, b[2] = 7, b[3] = 5;
+    matmul_case(env, 2, a, 4, b, 0, RN_DTYPE_FLOAT, 1); /* 2-D x batched */
+    a[0] = 2, a[1] = 1, a[2] = 3, a[3] = 7, b[0] = 1, b[1] = 4, b[2] = 7, b[3] = 5;
+    matmul_case(env, 4, a, 4, b, 0, RN_DTYPE_FLOAT, 1); /* both broadcast */
+    a[0] = 7, b[0] = 3, b[1] = 7, b[2] = 2;
+    matmul_case(env, 1, a, 3, b, 0, RN_DTYPE_FLOAT, 1); /* vector x batched */
+    a[0] = 3, a[1] = 4, a[2] = 7, b[0] = 7;
+    matmul_case(env, 3, a, 1, b, 0, RN_DTYPE_FLOAT, 1); /* batched x vector */
+    a[0] = 3, a[1] = 7, b[0] = 7, b[1] = 5;
+    matmul_case(env, 2, a, 2, b, 0, RN_DTYPE_DOUBLE, 0); /* declined */
+  }
+  for (int i = 0; i < 200; i++) matmul_random(env);
+
+  rn_env_free(env);
+  printf("plugin-cpu differential: %d cases (%d on the plugin), %d failures, max |diff| %.3g, "
+         "max |diff|/(1+max|ref|) %.3g\n",
+         cases, plugin_cases, failures, worst_abs, worst_rel);
+  return failures ? 1 : 0;
+}
