@@ -40,5 +40,5 @@ ASAN_OPTIONS=detect_leaks=1 "$build/tests/fuzz/fuzz_$target" -max_total_time="$s
 rc=${PIPESTATUS[0]}
 set -e
 echo "corpus: $(ls "$corpus" | wc -l) inputs in $corpus"
-echo "crashes saved: $(ls "$out" | grep -v '^\.' | wc -l) in $out"
+echo "regression inputs (crashes found now or earlier): $(ls "$out" | wc -l) in $out"
 exit "$rc"
