@@ -12,12 +12,13 @@
 # (default /usr/bin/python3: Debian's, the one with python3-torch).
 set -eu
 
-if [ $# -ne 2 ]; then
-    echo "usage: $0 RUNNER OUTDIR" >&2
+if [ $# -lt 2 ]; then
+    echo "usage: $0 RUNNER OUTDIR [RUNNER OPTIONS...]" >&2
     exit 2
 fi
 runner=$1
 outdir=$2
+shift 2
 here=$(cd "$(dirname "$0")" && pwd)
 script="$here/export_torchvision.py"
 
@@ -46,4 +47,4 @@ else
     echo "using the models exported in $outdir (delete $outdir/.complete to re-export)"
 fi
 
-exec "$runner" --tol-max-rel 1e-3 --check-top1 "$outdir"
+exec "$runner" --tol-max-rel 1e-3 --check-top1 "$@" "$outdir"
