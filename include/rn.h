@@ -269,9 +269,12 @@ typedef struct rn_session_options rn_session_options;
 
 RN_API rn_status *rn_session_options_create(rn_session_options **out);
 RN_API void rn_session_options_free(rn_session_options *options);
-/* Threads for kernels that run in parallel (0 = one per core). */
+/* Threads that plugin kernels may use (e.g. the CPU plugin's OpenBLAS);
+ * rn's built-in reference kernels run on one thread. 0 = one per core. */
 RN_API rn_status *rn_session_options_set_threads(rn_session_options *options, int threads);
-/* Constant folding and graph optimizations (on by default). */
+/* Graph rewrites (fusion, BatchNorm folded into Conv; on by default). This
+ * version has none yet, so the flag changes nothing today; compile-time
+ * constant folding always runs, since shape inference relies on it. */
 RN_API rn_status *rn_session_options_set_optimize(rn_session_options *options, int enabled);
 
 /* Record per-node timings of every run (see rn_session_write_profile). */
