@@ -7,17 +7,8 @@
 #include <string.h>
 
 #include "rn.h"
+#include "check.h"
 
-static int failures;
-#define CHECK(cond, ...)                                   \
-  do {                                                     \
-    if (!(cond)) {                                         \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-      fprintf(stderr, __VA_ARGS__);                        \
-      fprintf(stderr, "\n");                               \
-      failures++;                                          \
-    }                                                      \
-  } while (0)
 
 static const char *msg(rn_status *st) { return st ? rn_status_message(st) : "ok"; }
 

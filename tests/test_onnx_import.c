@@ -11,18 +11,8 @@
 
 #include "onnx.pb-c.h"
 #include "rn.h"
+#include "check.h"
 
-static int failures;
-
-#define CHECK(cond, ...)                                         \
-  do {                                                           \
-    if (!(cond)) {                                               \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);       \
-      fprintf(stderr, __VA_ARGS__);                              \
-      fprintf(stderr, "\n");                                     \
-      failures++;                                                \
-    }                                                            \
-  } while (0)
 
 /* ---- a tiny model: y = Relu(x) + w, x: float[2,3] ---- */
 

@@ -18,18 +18,8 @@
 #include <png.h>
 
 #include "rn.h"
+#include "../check.h"
 
-static int failures;
-
-#define CHECK(cond, ...)                                   \
-  do {                                                     \
-    if (!(cond)) {                                         \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-      fprintf(stderr, __VA_ARGS__);                        \
-      fprintf(stderr, "\n");                               \
-      failures++;                                          \
-    }                                                      \
-  } while (0)
 
 static void *read_all(const char *path, size_t *size) {
   FILE *f = fopen(path, "rb");

@@ -9,19 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../check.h"
 #include "rn_lua.h"
-
-static int failures, checks;
-#define CHECK(cond, ...)                                   \
-  do {                                                     \
-    checks++;                                              \
-    if (!(cond)) {                                         \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-      fprintf(stderr, __VA_ARGS__);                        \
-      fprintf(stderr, "\n");                               \
-      failures++;                                          \
-    }                                                      \
-  } while (0)
 
 /* The "-- expect:" text and the line marked "-- <error" (0 if none). */
 static int expectations(const char *path, char *expect, size_t size) {
