@@ -108,6 +108,8 @@ static int make_env(rnrun_options *o) {
   if (st) {
     rnrun_error("--plugins: %s", rn_status_message(st));
     rn_status_free(st);
+    rn_env_free(o->env);
+    o->env = NULL;
     return RNRUN_ERR_USAGE;
   }
   return RNRUN_OK;
