@@ -154,9 +154,86 @@ int64_t rn_tensor_get_int(const rn_tensor *t, int64_t i) {
 
 double rn_tensor_get_double(const rn_tensor *t, int64_t i) {
   switch (t->dtype) {
+    case RN_DTYPE_FLOAT16: return rn_half_to_float(((const uint16_t *)t->data)[i]);
     case RN_DTYPE_FLOAT: return ((const float *)t->data)[i];
     case RN_DTYPE_DOUBLE: return ((const double *)t->data)[i];
     default: return (double)rn_tensor_get_int(t, i);
+  }
+}
+
+float rn_half_to_float(uint16_t h) {
+  uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ff, bits;
+  if (exp == 0) {
+    if (man == 0) {
+      bits = sign;
+    } else { /* subnormal: normalize */
+      int e = -1;
+      do {
+        e++;
+        man <<= 1;
+      } while (!(man & 0x400));
+      bits = sign | ((uint32_t)(127 - 15 - e) << 23) | ((man & 0x3ff) << 13);
+    }
+  } else if (exp == 31) {
+    bits = sign | 0x7f800000u | (man << 13);
+  } else {
+    bits = sign | ((exp + 127 - 15) << 23) | (man << 13);
+  }
+  float f;
+  memcpy(&f, &bits, 4);
+  return f;
+}
+
+uint16_t rn_float_to_half(float f) {
+  uint32_t x;
+  memcpy(&x, &f, 4);
+  uint16_t sign = (uint16_t)((x >> 16) & 0x8000);
+  uint32_t exp = (x >> 23) & 0xff, man = x & 0x7fffff;
+  if (exp == 0xff) return sign | 0x7c00 | (man ? 0x200 : 0); /* inf / nan */
+  int e = (int)exp - 127 + 15;
+  if (e >= 31) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    man |= 0x800000;
+    int shift = 14 - e;
+    uint32_t half = man >> shift, rem = man & ((1u << shift) - 1), mid = 1u << (shift - 1);
+    if (rem > mid || (rem == mid && (half & 1))) half++;
+    return sign | (uint16_t)half;
+  }
+  uint32_t half = ((uint32_t)e << 10) | (man >> 13), rem = man & 0x1fff;
+  if (rem > 0x1000 || (rem == 0x1000 && (half & 1))) half++; /* may carry into inf: correct */
+  return sign | (uint16_t)half;
+}
+
+
+/* Float to integer without undefined behaviour: NaN -> 0, saturate to int64,
+ * then wrap to the narrower width (what numpy's astype does in range). */
+static int64_t sat_i64(double v) {
+  if (v != v) return 0;
+  if (v >= 9223372036854775807.0) return INT64_MAX;
+  if (v <= -9223372036854775808.0) return INT64_MIN;
+  return (int64_t)v;
+}
+
+void rn_store_double(void *data, rn_dtype dt, int64_t i, double v) {
+  switch (dt) {
+    case RN_DTYPE_FLOAT: ((float *)data)[i] = (float)v; break;
+    case RN_DTYPE_DOUBLE: ((double *)data)[i] = v; break;
+    case RN_DTYPE_FLOAT16: ((uint16_t *)data)[i] = rn_float_to_half((float)v); break;
+    case RN_DTYPE_BOOL: ((uint8_t *)data)[i] = v != 0; break;
+    case RN_DTYPE_INT8: ((int8_t *)data)[i] = (int8_t)sat_i64(v); break;
+    case RN_DTYPE_UINT8: ((uint8_t *)data)[i] = (uint8_t)sat_i64(v); break;
+    case RN_DTYPE_INT16: ((int16_t *)data)[i] = (int16_t)sat_i64(v); break;
+    case RN_DTYPE_UINT16: ((uint16_t *)data)[i] = (uint16_t)sat_i64(v); break;
+    case RN_DTYPE_INT32: ((int32_t *)data)[i] = (int32_t)sat_i64(v); break;
+    case RN_DTYPE_UINT32: ((uint32_t *)data)[i] = (uint32_t)sat_i64(v); break;
+    case RN_DTYPE_INT64: ((int64_t *)data)[i] = sat_i64(v); break;
+    case RN_DTYPE_UINT64:
+      ((uint64_t *)data)[i] = v >= 18446744073709551615.0 ? UINT64_MAX
+                              : v >= 0                    ? (uint64_t)v
+                                                          : (uint64_t)sat_i64(v);
+      break;
+    default: break;
   }
 }
 

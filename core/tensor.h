@@ -43,8 +43,15 @@ void rn_tensor_release(rn_tensor *t);
 
 /* Reads element i of an integer tensor (int64/int32/...) as int64. */
 int64_t rn_tensor_get_int(const rn_tensor *t, int64_t i);
-/* Reads element i of any numeric tensor as double. */
+/* Reads element i of any numeric tensor (float16 included) as double. */
 double rn_tensor_get_double(const rn_tensor *t, int64_t i);
+/* Stores v as element i of `data` of type dt: float types round, integer
+ * types saturate to int64 then wrap to their width (numpy's astype), NaN
+ * becomes 0, bool is v != 0. Never undefined behaviour. */
+void rn_store_double(void *data, rn_dtype dt, int64_t i, double v);
+/* float16 <-> float32 (IEEE half, round to nearest even). */
+float rn_half_to_float(uint16_t h);
+uint16_t rn_float_to_half(float f);
 
 /* Strided helpers for broadcasting (numpy rules). */
 bool rn_broadcast_shapes(const rn_shape *a, const rn_shape *b, rn_shape *out);

@@ -41,9 +41,6 @@ extern const rn_op_def rn_op_dft, rn_op_stft;
 /* UNSUPPORTED (float16, ...) / INVALID_MODEL (non-numeric) unless t is
  * float32 or float64. */
 rn_status *rn_xops_require_real(const rn_op_ctx *ctx, const rn_tensor *t, const char *what);
-/* Writes v into element i of a numeric tensor's data (integers saturate,
- * NaN -> 0). */
-void rn_xops_set_double(void *data, rn_dtype dt, int64_t i, double v);
 
 static inline bool rn_xops_is_real(rn_dtype dt) {
   return dt == RN_DTYPE_FLOAT || dt == RN_DTYPE_DOUBLE;

@@ -193,7 +193,7 @@ static void emit_q(void *cookie, int64_t idx, int64_t col, int64_t acc) {
   qmm_emit *e = cookie;
   int64_t row = (idx / e->g->n) % e->g->m;
   float mult = (float)param_at(e->ctx->inputs[1], row) * (float)param_at(e->ctx->inputs[4], col) / e->ys;
-  rn_xops_set_double(e->y->data, e->y->dtype, idx,
+  rn_store_double(e->y->data, e->y->dtype, idx,
                      sat_round((double)((float)acc * mult) + e->yz, e->y->dtype));
 }
 
@@ -356,7 +356,7 @@ static rn_status *qconv_run(rn_op_ctx *ctx) {
       int64_t b = bias ? ((const int32_t *)bias->data)[m] : 0;
       int64_t base = (n * g.m + m) * osz;
       for (int64_t i = 0; i < osz; i++)
-        rn_xops_set_double(y->data, y->dtype, base + i,
+        rn_store_double(y->data, y->dtype, base + i,
                            sat_round((double)((float)(acc[base + i] + b) * mult) + yz, y->dtype));
     }
   return NULL;

@@ -110,7 +110,7 @@ static rn_status *quant_run(rn_op_ctx *ctx) {
           v = rint(rn_tensor_get_double(x, base + i) / sc);
         v += z;
         v = v != v ? 0 : v < lo ? lo : v > hi ? hi : v;
-        rn_xops_set_double(y->data, y->dtype, base + i, v);
+        rn_store_double(y->data, y->dtype, base + i, v);
       }
     }
   return NULL;

@@ -42,7 +42,7 @@ static rn_status *win_run(rn_op_ctx *ctx, double a0, double a1, double a2) {
   rn_tensor *y = ctx->outputs[0];
   for (int64_t i = 0; i < n; i++) {
     double t = den > 0 ? 2 * M_PI * (double)i / den : 0;
-    rn_xops_set_double(y->data, y->dtype, i, a0 - a1 * cos(t) + a2 * cos(2 * t));
+    rn_store_double(y->data, y->dtype, i, a0 - a1 * cos(t) + a2 * cos(2 * t));
   }
   return NULL;
 }

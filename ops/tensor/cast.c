@@ -94,21 +94,21 @@ static void convert(rn_tensor *y, const rn_tensor *x) {
   if (y->dtype == RN_DTYPE_FLOAT16 && x->dtype == RN_DTYPE_FLOAT) {
     const float *s = x->data;
     uint16_t *d = y->data;
-    for (int64_t i = 0; i < n; i++) d[i] = rn_tops_float_to_half(s[i]);
+    for (int64_t i = 0; i < n; i++) d[i] = rn_float_to_half(s[i]);
     return;
   }
   if (x->dtype == RN_DTYPE_FLOAT16 && y->dtype == RN_DTYPE_FLOAT) {
     const uint16_t *s = x->data;
     float *d = y->data;
-    for (int64_t i = 0; i < n; i++) d[i] = rn_tops_half_to_float(s[i]);
+    for (int64_t i = 0; i < n; i++) d[i] = rn_half_to_float(s[i]);
     return;
   }
   /* Other float16 pairs: element by element through double. */
   for (int64_t i = 0; i < n; i++) {
-    double v = rn_tops_get_double(x, i);
+    double v = rn_tensor_get_double(x, i);
     if (x->dtype == RN_DTYPE_BOOL) v = v != 0;
     if (y->dtype == RN_DTYPE_FLOAT16) v = (float)v; /* round to float first, like float->half */
-    rn_tops_set_double(y->data, y->dtype, i, v);
+    rn_store_double(y->data, y->dtype, i, v);
   }
 }
 

@@ -32,7 +32,7 @@ static rn_status *eye_like_run(rn_op_ctx *ctx) {
   int64_t rows = y->shape.dims[0], cols = y->shape.dims[1], k = rn_attr_int(ctx->node, "k", 0);
   size_t es = rn_dtype_size(y->dtype);
   unsigned char one[16] = {0};
-  rn_tops_set_double(one, y->dtype, 0, 1.0);
+  rn_store_double(one, y->dtype, 0, 1.0);
   if (y->nbytes) memset(y->data, 0, y->nbytes);
   char *out = y->data;
   if (k >= cols || k <= -rows) return NULL; /* no diagonal inside; also bounds k */

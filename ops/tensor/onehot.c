@@ -10,7 +10,7 @@ static rn_status *onehot_params(const rn_op_ctx *ctx, int64_t *depth, int *axis)
   if (!dt->data) return rn_op_error(ctx, RN_ERR_UNSUPPORTED, "input 'depth' must be constant");
   if (rn_shape_numel(&dt->shape) != 1 || rn_dtype_size(dt->dtype) == 0)
     return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "depth must hold one number");
-  double dv = rn_tops_get_double(dt, 0);
+  double dv = rn_tensor_get_double(dt, 0);
   if (!(dv >= 1 && dv < 9.0e15))
     return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "depth %g out of range", dv);
   *depth = (int64_t)dv;
@@ -55,7 +55,7 @@ static rn_status *onehot_run(rn_op_ctx *ctx) {
   char *out = y->data;
   for (int64_t o = 0; o < outer; o++)
     for (int64_t i = 0; i < inner; i++) {
-      double v = rn_tops_get_double(ind, o * inner + i);
+      double v = rn_tensor_get_double(ind, o * inner + i);
       if (!(v > -9.0e15 && v < 9.0e15)) continue;
       int64_t k = (int64_t)v;
       if (k < 0) k += depth;

@@ -115,7 +115,7 @@ static rn_status *pad_run(rn_op_ctx *ctx) {
   const rn_tensor *cv = ctx->opset >= 11 ? rn_op_input(ctx, 2) : NULL;
   if (cv && rn_shape_numel(&cv->shape) == 1) memcpy(value, cv->data, es);
   else if (ctx->opset < 11)
-    rn_tops_set_double(value, x->dtype, 0, rn_attr_float(ctx->node, "value", 0.0f));
+    rn_store_double(value, x->dtype, 0, rn_attr_float(ctx->node, "value", 0.0f));
 
   int64_t total = rn_shape_numel(&p.out);
   if (total == 0) return NULL;

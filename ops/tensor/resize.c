@@ -46,7 +46,7 @@ static rn_status *read_floats(const rn_op_ctx *ctx, const rn_tensor *t, const ch
   int64_t cnt = rn_shape_numel(&t->shape);
   if (t->shape.rank > 1 || cnt < 0 || cnt > max)
     return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "input '%s' has a bad shape", what);
-  for (int64_t i = 0; i < cnt; i++) vals[i] = rn_tops_get_double(t, i);
+  for (int64_t i = 0; i < cnt; i++) vals[i] = rn_tensor_get_double(t, i);
   *n = (int)cnt;
   return NULL;
 }
@@ -359,7 +359,7 @@ static rn_status *resize_run(rn_op_ctx *ctx) {
             off += taps[k].off[t[k]];
             w *= taps[k].w[t[k]];
           }
-          acc += w * (is_float ? (double)((const float *)src)[off] : rn_tops_get_double(x, off));
+          acc += w * (is_float ? (double)((const float *)src)[off] : rn_tensor_get_double(x, off));
           int k = r - 1;
           for (; k >= 0; k--) {
             if (++t[k] < taps[k].n) break;
@@ -369,7 +369,7 @@ static rn_status *resize_run(rn_op_ctx *ctx) {
         }
       }
       if (is_float) ((float *)dst)[e] = (float)acc;
-      else rn_tops_set_double(dst, x->dtype, e, is_int ? nearbyint(acc) : acc);
+      else rn_store_double(dst, x->dtype, e, is_int ? nearbyint(acc) : acc);
     }
     for (int k = r - 1; k >= 0; k--) {
       if (++pos[k] < p.out[k]) {

@@ -50,10 +50,10 @@ static void reduce_elem(char *dst, const char *src, rn_dtype dt, size_t es, int 
       uint16_t ha, hb;
       memcpy(&ha, dst, 2);
       memcpy(&hb, src, 2);
-      float a = rn_tops_half_to_float(ha), b = rn_tops_half_to_float(hb);
+      float a = rn_half_to_float(ha), b = rn_half_to_float(hb);
       a = red == RED_ADD ? a + b : red == RED_MUL ? a * b : red == RED_MAX ? (a > b ? a : b)
                                                                            : (a < b ? a : b);
-      ha = rn_tops_float_to_half(a);
+      ha = rn_float_to_half(a);
       memcpy(dst, &ha, 2);
       break;
     }

@@ -63,13 +63,6 @@ void rn_tops_copy_data(rn_tensor *dst, const rn_tensor *src);
 /* Fills n elements of es bytes at dst with the element at value. */
 void rn_tops_fill(void *dst, const void *value, size_t es, int64_t n);
 
-/* float16 <-> float32 (IEEE half, round to nearest even). */
-float rn_tops_half_to_float(uint16_t h);
-uint16_t rn_tops_float_to_half(float f);
 
-/* Element i of a numeric tensor as double (float16 included). */
-double rn_tops_get_double(const rn_tensor *t, int64_t i);
-/* Stores v (converted like Cast) as element i of a numeric tensor. */
-void rn_tops_set_double(void *data, rn_dtype dt, int64_t i, double v);
 
 #endif
