@@ -263,9 +263,16 @@ rn_status *rn_session_run(rn_session *s, int n_inputs, const char *const *input_
       (n_outputs && (!output_names || !outputs)))
     return rn_error(RN_ERR_INVALID_ARGUMENT, "rn_session_run: invalid arguments");
   const rn_graph *g = s->graph;
-  rn_tensor **bound = calloc((size_t)g->n_inputs + 1, sizeof *bound);
-  int *out_values = malloc(sizeof(int) * ((size_t)n_outputs + 1));
-  bool *created = calloc((size_t)n_outputs + 1, sizeof *created); /* outputs rn allocated */
+  /* Per-run bookkeeping lives on the stack for the usual handful of inputs
+   * and outputs, so a steady-state run allocates nothing but its outputs. */
+  enum { SMALL = 16 };
+  rn_tensor *bound_small[SMALL] = {0};
+  int out_values_small[SMALL];
+  bool created_small[SMALL] = {0};
+  bool small = g->n_inputs <= SMALL && n_outputs <= SMALL;
+  rn_tensor **bound = small ? bound_small : calloc((size_t)g->n_inputs + 1, sizeof *bound);
+  int *out_values = small ? out_values_small : malloc(sizeof(int) * ((size_t)n_outputs + 1));
+  bool *created = small ? created_small : calloc((size_t)n_outputs + 1, sizeof *created); /* outputs rn allocated */
   rn_status *st = NULL;
   rn_plan *plan = NULL;
   rn_run_arena *arena = NULL;
@@ -348,9 +355,11 @@ done:
     plan->users--;
     pthread_mutex_unlock(&s->lock);
   }
-  free(bound);
-  free(out_values);
-  free(created);
+  if (!small) {
+    free(bound);
+    free(out_values);
+    free(created);
+  }
   return st;
 }
 
