@@ -1,16 +1,29 @@
-/* Conv (ONNX opsets 1..21), float32, 2-D (NCHW input, MCkk weight):
- *   - 1x1, stride 1, no pads: one sgemm per batch and group on the input;
- *   - depthwise (groups == C == M): a direct kernel over output rows;
- *   - anything else: im2col into the run's workspace, then sgemm per group.
- * The bias is the initial value of the output (sgemm with beta = 1). */
+/* Conv (ONNX opsets 1..21) and rn's FusedConv (Conv + optional residual Z +
+ * activation, made by core's graph rewrites), float32, 2-D, NCHW.
+ *
+ * Paths, chosen in prepare from the geometry:
+ *   - depthwise (groups == C == M): a direct vector kernel per channel plane;
+ *   - everything else: a GEMM per image and group, W[M/g, C/g*kh*kw] times
+ *     the input (1x1, stride 1, no pads: the input itself; otherwise its
+ *     im2col, built block by block in per-thread workspace).
+ * The GEMMs are split into column blocks (output positions), or row blocks
+ * (output channels) when there are too few positions, and run on the
+ * plugin's thread pool with OpenBLAS single-threaded. Each block's bias,
+ * residual and activation are applied right after its GEMM, while the block
+ * is still in cache. */
 #include <cblas.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cpu.h"
+#include "simd.h"
 
-enum { PATH_1X1 = 1, PATH_DEPTHWISE = 2, PATH_IM2COL = 3 };
+enum { PATH_GEMM = 1, PATH_DEPTHWISE = 2 };
+
+/* Column blocks aim at this many floats of im2col (or output) per block. */
+enum { BLOCK_FLOATS = 64 * 1024, MIN_BLOCK = 64 };
 
 typedef struct conv_geom {
   int64_t n, c, h, w;     /* input */
@@ -19,15 +32,6 @@ typedef struct conv_geom {
   int64_t pt, pl, pb, pr; /* pads: top, left, bottom, right */
   int64_t oh, ow;
 } conv_geom;
-
-typedef struct conv_state {
-  conv_geom g;
-  int path;
-  int has_bias;
-  float *weight; /* packed copy of a constant weight, or NULL (read at run) */
-  float *bias;   /* copy of a constant bias, or NULL */
-  size_t ws;     /* workspace bytes */
-} conv_state;
 
 /* Reads `name` (exactly n values, each >= lo) or fills `def`. 0 = ok. */
 static int read_ints(const rn_plugin_host *h, const rn_plugin_node *node, const char *name, int n, int64_t def,
@@ -48,12 +52,17 @@ static int read_ints(const rn_plugin_host *h, const rn_plugin_node *node, const 
 
 /* Derives the geometry exactly as ONNX defines it and checks it against the
  * host's inferred output shape. 0 = a node this plugin runs. */
+static int is_fused(const rn_plugin_host *h, const rn_plugin_node *node) {
+  return strcmp(h->node_op_type(node), "FusedConv") == 0;
+}
+
 static int conv_geometry(const rn_plugin_host *h, const rn_plugin_node *node, conv_geom *g) {
   memset(g, 0, sizeof *g);
   int nin = h->node_input_count(node);
-  if (nin < 2 || nin > 3 || h->node_output_count(node) < 1) return 1;
+  if (nin < 2 || nin > 3 + is_fused(h, node) || h->node_output_count(node) < 1) return 1;
   const rn_plugin_tensor *x = h->node_input(node, 0), *w = h->node_input(node, 1);
   const rn_plugin_tensor *b = nin > 2 ? h->node_input(node, 2) : NULL, *y = h->node_output(node, 0);
+  if (!x || !w || !y) return 1;
   if (!cpu_is_float(x) || !cpu_is_float(w) || !cpu_is_float(y) || (b && !cpu_is_float(b))) return 1;
   if (x->rank != 4 || w->rank != 4 || y->rank != 4) return 1;
   for (int d = 0; d < 4; d++)
@@ -112,23 +121,116 @@ static int conv_geometry(const rn_plugin_host *h, const rn_plugin_node *node, co
   return 0;
 }
 
+
+typedef struct conv_state {
+  conv_geom g;
+  int path, im2col;
+  int threads;
+  int split_rows;        /* GEMM split into row blocks instead of column blocks */
+  int64_t block, blocks; /* columns per block, blocks per image and group (or rows per block, row blocks) */
+  int has_bias_input;    /* bias comes from input 2 at run time */
+  float *weight;         /* copy of a constant weight, or NULL (read at run) */
+  float *bias;           /* constant bias, or zeros */
+  cpu_act act;
+  int has_z;
+  cpu_window win;        /* depthwise */
+  const cpu_simd *simd;
+  size_t ws_per_thread;  /* floats */
+  size_t ws;             /* bytes */
+} conv_state;
+
+/* FusedConv's activation attributes; 0 = understood. */
+static int read_activation(const rn_plugin_host *h, const rn_plugin_node *node, cpu_act *act) {
+  static const struct {
+    const char *name;
+    cpu_act_kind kind;
+    int n_params;
+  } acts[] = {{"", CPU_ACT_NONE, 0},           {"Relu", CPU_ACT_RELU, 0},
+              {"Clip", CPU_ACT_CLIP, 2},       {"Sigmoid", CPU_ACT_SIGMOID, 0},
+              {"SiLU", CPU_ACT_SILU, 0},       {"HardSigmoid", CPU_ACT_HARDSIGMOID, 2},
+              {"LeakyRelu", CPU_ACT_LEAKYRELU, 1}, {"HardSwish", CPU_ACT_HARDSWISH, 0},
+              {"Tanh", CPU_ACT_TANH, 0}};
+  memset(act, 0, sizeof *act);
+  if (!is_fused(h, node)) return 0;
+  const char *name = h->attr_string(node, "activation", "");
+  const float *p = NULL;
+  int np = h->attr_floats(node, "activation_params", &p);
+  for (size_t i = 0; name && i < sizeof acts / sizeof acts[0]; i++) {
+    if (strcmp(name, acts[i].name) != 0) continue;
+    act->kind = acts[i].kind;
+    if (acts[i].n_params == 0) return 0;
+    if (np < acts[i].n_params || !p) return 1;
+    act->a = p[0];
+    act->b = acts[i].n_params > 1 ? p[1] : 0.0f;
+    return 0;
+  }
+  return 1;
+}
+
+/* Z (FusedConv input 3) must have exactly the output's shape here; other
+ * broadcasts stay with the reference kernel. */
+static int z_ok(const rn_plugin_host *h, const rn_plugin_node *node, int *has_z) {
+  *has_z = 0;
+  if (!is_fused(h, node) || h->node_input_count(node) < 4) return 1;
+  const rn_plugin_tensor *z = h->node_input(node, 3), *y = h->node_output(node, 0);
+  if (!z) return 1;
+  if (!cpu_is_float(z) || z->rank != y->rank) return 0;
+  for (int d = 0; d < z->rank; d++)
+    if (z->dims[d] != y->dims[d]) return 0;
+  *has_z = 1;
+  return 1;
+}
+
 int rn_cpu_conv_supports(const rn_plugin_host *host, const rn_plugin_node *node) {
   conv_geom g;
-  return conv_geometry(host, node, &g) == 0 ? CPU_SCORE : 0;
+  cpu_act act;
+  int has_z;
+  if (conv_geometry(host, node, &g) || read_activation(host, node, &act) || !z_ok(host, node, &has_z)) return 0;
+  return CPU_SCORE;
+}
+
+static int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+static int64_t div_up(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/* Chooses the GEMM split (see conv_state) and the workspace it needs. */
+static void plan_gemm(conv_state *s) {
+  const conv_geom *g = &s->g;
+  const int64_t plane = g->oh * g->ow, kdim = g->cg * g->kh * g->kw, per = kdim > g->mg ? kdim : g->mg;
+  int64_t block = round_up(BLOCK_FLOATS / (per > 0 ? per : 1), 16);
+  if (block < MIN_BLOCK) block = MIN_BLOCK;
+  int64_t blocks = div_up(plane, block);
+  const int64_t images = g->n * g->g;
+  if (images * blocks < s->threads && plane < MIN_BLOCK * s->threads && g->mg >= 32 * s->threads) {
+    /* Few output positions, many channels: split the rows instead. */
+    s->split_rows = 1;
+    s->blocks = s->threads;
+    s->block = round_up(div_up(g->mg, s->threads), 16);
+    s->blocks = div_up(g->mg, s->block);
+    s->ws_per_thread = 0;
+    s->ws = s->im2col ? (size_t)(kdim * plane) * sizeof(float) : 0;
+    return;
+  }
+  /* Balance the blocks over the threads when images alone don't. */
+  if (images * blocks < 4 * s->threads) blocks = div_up(round_up(images * blocks, s->threads), images);
+  s->block = round_up(div_up(plane, blocks), 16);
+  s->blocks = div_up(plane, s->block);
+  s->ws_per_thread = s->im2col ? (size_t)(round_up(kdim * s->block, 16)) : 0;
+  s->ws = s->ws_per_thread * (size_t)s->threads * sizeof(float);
 }
 
 int rn_cpu_conv_prepare(const rn_plugin_host *host, const rn_plugin_node *node, void **state, char *err,
                         size_t err_size) {
   conv_state *s = calloc(1, sizeof *s);
   if (!s) return cpu_fail(err, err_size, "out of memory");
-  if (conv_geometry(host, node, &s->g)) {
+  if (conv_geometry(host, node, &s->g) || read_activation(host, node, &s->act) || !z_ok(host, node, &s->has_z)) {
     free(s);
     return cpu_fail(err, err_size, "Conv geometry not supported");
   }
   const conv_geom *g = &s->g;
   const rn_plugin_tensor *w = host->node_input(node, 1);
   const rn_plugin_tensor *b = host->node_input_count(node) > 2 ? host->node_input(node, 2) : NULL;
-  s->has_bias = b != NULL;
+  s->threads = cpu_threads(host);
+  s->simd = rn_cpu_simd();
   /* The weight [M, C/g, kh, kw] is already, per group, the row-major GEMM A
    * matrix [M/g, C/g*kh*kw]: a constant one is copied (aligned) once. */
   if (w->data) {
@@ -137,24 +239,30 @@ int rn_cpu_conv_prepare(const rn_plugin_host *host, const rn_plugin_node *node, 
     if (!s->weight) goto oom;
     memcpy(s->weight, w->data, bytes);
   }
-  if (b && b->data) {
-    s->bias = malloc((size_t)g->m * sizeof(float) + 1);
-    if (!s->bias) goto oom;
-    memcpy(s->bias, b->data, (size_t)g->m * sizeof(float));
-  }
+  s->bias = calloc((size_t)g->m + 1, sizeof(float));
+  if (!s->bias) goto oom;
+  if (b && b->data) memcpy(s->bias, b->data, (size_t)g->m * sizeof(float));
+  s->has_bias_input = b && !b->data;
   int one_by_one = g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->pt == 0 && g->pl == 0 &&
                    g->pb == 0 && g->pr == 0;
-  if (one_by_one) s->path = PATH_1X1;
-  else if (g->g == g->c && g->m == g->c) s->path = PATH_DEPTHWISE;
-  else {
-    s->path = PATH_IM2COL;
-    s->ws = (size_t)(g->cg * g->kh * g->kw) * (size_t)(g->oh * g->ow) * sizeof(float);
+  if (!one_by_one && g->g == g->c && g->m == g->c && g->kw <= 16) {
+    s->path = PATH_DEPTHWISE;
+    cpu_window *wn = &s->win;
+    wn->h = g->h, wn->w = g->w, wn->oh = g->oh, wn->ow = g->ow;
+    wn->kh = g->kh, wn->kw = g->kw, wn->sh = g->sh, wn->sw = g->sw, wn->dh = g->dh, wn->dw = g->dw;
+    wn->pt = g->pt, wn->pl = g->pl;
+    rn_cpu_window_ranges(wn);
+  } else {
+    s->path = PATH_GEMM;
+    s->im2col = !one_by_one;
+    plan_gemm(s);
   }
-  rn_cpu_set_threads(host->threads);
+  rn_cpu_blas_single_threaded();
   *state = s;
   return 0;
 oom:
   free(s->weight);
+  free(s->bias);
   free(s);
   return cpu_fail(err, err_size, "out of memory");
 }
@@ -169,15 +277,6 @@ void rn_cpu_conv_release(void *state) {
   free(s);
 }
 
-/* Fills each of the m planes (of `plane` floats) with its bias, or zeros. */
-static void init_planes(float *y, const float *bias, int64_t m, int64_t plane) {
-  for (int64_t o = 0; o < m; o++) {
-    float v = bias ? bias[o] : 0.0f;
-    float *p = y + o * plane;
-    for (int64_t i = 0; i < plane; i++) p[i] = v;
-  }
-}
-
 /* First and one-past-last output index o in [0, out) with
  * 0 <= o*s + off < in (off = tap offset - pad). */
 static inline void valid_range(int64_t off, int64_t s, int64_t in, int64_t out, int64_t *lo, int64_t *hi) {
@@ -188,74 +287,133 @@ static inline void valid_range(int64_t off, int64_t s, int64_t in, int64_t out, 
   *lo = a, *hi = b;
 }
 
-/* One output row's taps for one kernel column: y[o] += wv * x[o*s + off]. */
-static inline void axpy_row_s1(float *restrict y, const float *restrict x, float wv, int64_t n) {
-  for (int64_t i = 0; i < n; i++) y[i] += wv * x[i];
-}
-static inline void axpy_row_strided(float *restrict y, const float *restrict x, float wv, int64_t n, int64_t s) {
-  for (int64_t i = 0; i < n; i++) y[i] += wv * x[i * s];
-}
-
-/* Depthwise (multiplier 1): per channel, plane initialized with the bias,
- * then every tap accumulated row by row over its valid output columns. */
-static void conv_depthwise(const conv_geom *g, const float *x, const float *w, const float *bias, float *y) {
-  const int64_t plane_in = g->h * g->w, plane_out = g->oh * g->ow, kk = g->kh * g->kw;
-  int64_t col_lo[64], col_hi[64];
-  int cache_cols = g->kw <= 64;
-  if (cache_cols)
-    for (int64_t j = 0; j < g->kw; j++) valid_range(j * g->dw - g->pl, g->sw, g->w, g->ow, &col_lo[j], &col_hi[j]);
-  for (int64_t n = 0; n < g->n; n++)
-    for (int64_t c = 0; c < g->c; c++) {
-      const float *xp = x + (n * g->c + c) * plane_in;
-      float *yp = y + (n * g->m + c) * plane_out;
-      const float *wp = w + c * kk;
-      float bv = bias ? bias[c] : 0.0f;
-      for (int64_t i = 0; i < plane_out; i++) yp[i] = bv;
-      for (int64_t oy = 0; oy < g->oh; oy++) {
-        float *yr = yp + oy * g->ow;
-        for (int64_t i = 0; i < g->kh; i++) {
-          int64_t iy = oy * g->sh - g->pt + i * g->dh;
-          if (iy < 0 || iy >= g->h) continue;
-          const float *xr = xp + iy * g->w;
-          for (int64_t j = 0; j < g->kw; j++) {
-            int64_t off = j * g->dw - g->pl, lo, hi;
-            if (cache_cols) lo = col_lo[j], hi = col_hi[j];
-            else valid_range(off, g->sw, g->w, g->ow, &lo, &hi);
-            if (lo >= hi) continue;
-            float wv = wp[i * g->kw + j];
-            if (g->sw == 1) axpy_row_s1(yr + lo, xr + lo + off, wv, hi - lo);
-            else axpy_row_strided(yr + lo, xr + lo * g->sw + off, wv, hi - lo, g->sw);
-          }
-        }
-      }
-    }
-}
-
-/* col[(c*kh + i)*kw + j][oy*ow + ox] = x[c][oy*sh - pt + i*dh][ox*sw - pl + j*dw], 0 outside. */
-static void im2col(const conv_geom *g, const float *x, float *col) {
-  const int64_t plane_out = g->oh * g->ow;
-  for (int64_t c = 0; c < g->cg; c++) {
+/* Rows [r0, r1) of the im2col matrix, for output positions [p0, p0 + len):
+ * col[(r - r0) * ld + j] = x[c][oy*sh - pt + i*dh][ox*sw - pl + j*dw] with
+ * r = (c*kh + i)*kw + j and (oy, ox) the position, 0 outside the input. */
+static void im2col(const conv_geom *g, const float *x, int64_t r0, int64_t r1, int64_t p0, int64_t len, float *col,
+                   int64_t ld) {
+  const int64_t kk = g->kh * g->kw;
+  for (int64_t r = r0; r < r1; r++) {
+    const int64_t c = r / kk, i = (r % kk) / g->kw, j = r % g->kw;
     const float *xp = x + c * g->h * g->w;
-    for (int64_t i = 0; i < g->kh; i++)
-      for (int64_t j = 0; j < g->kw; j++) {
-        float *cp = col + ((c * g->kh + i) * g->kw + j) * plane_out;
-        int64_t off = j * g->dw - g->pl, lo, hi;
-        valid_range(off, g->sw, g->w, g->ow, &lo, &hi);
-        for (int64_t oy = 0; oy < g->oh; oy++) {
-          float *cr = cp + oy * g->ow;
-          int64_t iy = oy * g->sh - g->pt + i * g->dh;
-          if (iy < 0 || iy >= g->h) {
-            memset(cr, 0, (size_t)g->ow * sizeof(float));
-            continue;
-          }
-          const float *xr = xp + iy * g->w;
-          for (int64_t ox = 0; ox < lo; ox++) cr[ox] = 0.0f;
-          if (g->sw == 1) memcpy(cr + lo, xr + lo + off, (size_t)(hi - lo) * sizeof(float));
-          else
-            for (int64_t ox = lo; ox < hi; ox++) cr[ox] = xr[ox * g->sw + off];
-          for (int64_t ox = hi; ox < g->ow; ox++) cr[ox] = 0.0f;
-        }
+    float *cp = col + (r - r0) * ld;
+    const int64_t off = j * g->dw - g->pl;
+    int64_t lo, hi;
+    valid_range(off, g->sw, g->w, g->ow, &lo, &hi);
+    int64_t oy = p0 / g->ow, ox = p0 % g->ow;
+    for (int64_t done = 0; done < len;) {
+      int64_t seg = g->ow - ox < len - done ? g->ow - ox : len - done; /* rest of this output row */
+      float *dst = cp + done;
+      int64_t iy = oy * g->sh - g->pt + i * g->dh;
+      if (iy < 0 || iy >= g->h) {
+        memset(dst, 0, (size_t)seg * sizeof(float));
+      } else {
+        const float *xr = xp + iy * g->w;
+        int64_t a = ox, e = ox + seg, l = lo > a ? lo : a, h = hi < e ? hi : e;
+        if (h < l) h = l;
+        for (int64_t o = a; o < l; o++) dst[o - a] = 0.0f;
+        if (g->sw == 1) memcpy(dst + (l - a), xr + l + off, (size_t)(h - l) * sizeof(float));
+        else
+          for (int64_t o = l; o < h; o++) dst[o - a] = xr[o * g->sw + off];
+        for (int64_t o = h; o < e; o++) dst[o - a] = 0.0f;
       }
+      done += seg;
+      ox = 0;
+      oy++;
+    }
+  }
+}
+
+/* What a run's tasks share. */
+typedef struct conv_run_ctx {
+  const conv_state *s;
+  const float *x, *w, *bias, *z;
+  float *y;
+  float *ws;
+} conv_run_ctx;
+
+/* Bias, residual and activation on rows [m0, m1) x columns [p0, p0 + len)
+ * of one image/group's output (its rows are `plane` apart). */
+static void block_epilogue(const conv_run_ctx *r, int64_t img, int64_t gi, int64_t m0, int64_t m1, int64_t p0,
+                           int64_t len) {
+  const conv_geom *g = &r->s->g;
+  const int64_t plane = g->oh * g->ow;
+  for (int64_t m = m0; m < m1; m++) {
+    int64_t ch = gi * g->mg + m, at = (img * g->m + ch) * plane + p0;
+    r->s->simd->epilogue(r->y + at, len, r->bias[ch], r->z ? r->z + at : NULL, &r->s->act);
+  }
+}
+
+/* Task = (image, group, column block): im2col the block if needed, one
+ * sgemm, then the block's epilogue. */
+static void gemm_column_task(void *arg, int task, int thread) {
+  const conv_run_ctx *r = arg;
+  const conv_state *s = r->s;
+  const conv_geom *g = &s->g;
+  const int64_t plane = g->oh * g->ow, plane_in = g->h * g->w, kdim = g->cg * g->kh * g->kw;
+  const int64_t blk = task % s->blocks, ig = task / s->blocks, img = ig / g->g, gi = ig % g->g;
+  const int64_t p0 = blk * s->block, len = plane - p0 < s->block ? plane - p0 : s->block;
+  const float *xg = r->x + (img * g->c + gi * g->cg) * plane_in;
+  const float *bmat = xg + p0;
+  int64_t ldb = plane;
+  if (s->im2col) {
+    float *col = r->ws + (size_t)thread * s->ws_per_thread;
+    im2col(g, xg, 0, kdim, p0, len, col, len);
+    bmat = col, ldb = len;
+  }
+  float *yg = r->y + (img * g->m + gi * g->mg) * plane + p0;
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)g->mg, (int)len, (int)kdim, 1.0f,
+              r->w + gi * g->mg * kdim, (int)kdim, bmat, (int)ldb, 0.0f, yg, (int)plane);
+  block_epilogue(r, img, gi, 0, g->mg, p0, len);
+}
+
+/* Row-split mode, one image and group at a time: first the whole im2col
+ * (tasks = row ranges of it), then the GEMM by output-channel blocks. */
+typedef struct row_split_ctx {
+  const conv_run_ctx *r;
+  int64_t img, gi;
+  const float *bmat;
+  int64_t ldb;
+} row_split_ctx;
+
+static void im2col_rows_task(void *arg, int task, int thread) {
+  (void)thread;
+  const row_split_ctx *rs = arg;
+  const conv_state *s = rs->r->s;
+  const conv_geom *g = &s->g;
+  const int64_t kdim = g->cg * g->kh * g->kw, plane = g->oh * g->ow, per = div_up(kdim, s->threads);
+  const int64_t r0 = task * per, r1 = r0 + per < kdim ? r0 + per : kdim;
+  const float *xg = rs->r->x + (rs->img * g->c + rs->gi * g->cg) * g->h * g->w;
+  if (r0 < r1) im2col(g, xg, r0, r1, 0, plane, rs->r->ws + r0 * plane, plane);
+}
+
+static void gemm_row_task(void *arg, int task, int thread) {
+  (void)thread;
+  const row_split_ctx *rs = arg;
+  const conv_run_ctx *r = rs->r;
+  const conv_state *s = r->s;
+  const conv_geom *g = &s->g;
+  const int64_t plane = g->oh * g->ow, kdim = g->cg * g->kh * g->kw;
+  const int64_t m0 = task * s->block, m1 = m0 + s->block < g->mg ? m0 + s->block : g->mg;
+  if (m0 >= m1) return;
+  float *yg = r->y + (rs->img * g->m + rs->gi * g->mg + m0) * plane;
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(m1 - m0), (int)plane, (int)kdim, 1.0f,
+              r->w + (rs->gi * g->mg + m0) * kdim, (int)kdim, rs->bmat, (int)rs->ldb, 0.0f, yg, (int)plane);
+  block_epilogue(r, rs->img, rs->gi, m0, m1, 0, plane);
+}
+
+/* Depthwise: tasks are ranges of (image, channel) planes. */
+static void depthwise_task(void *arg, int task, int thread) {
+  (void)thread;
+  const conv_run_ctx *r = arg;
+  const conv_state *s = r->s;
+  const conv_geom *g = &s->g;
+  const int64_t total = g->n * g->c, per = div_up(total, (int64_t)s->threads * 4);
+  const int64_t plane_in = g->h * g->w, plane = g->oh * g->ow, kk = g->kh * g->kw;
+  for (int64_t p = task * per; p < (task + 1) * per && p < total; p++) {
+    const int64_t c = p % g->c;
+    s->simd->depthwise(&s->win, r->x + p * plane_in, r->w + c * kk, r->bias[c], r->z ? r->z + p * plane : NULL,
+                       &s->act, r->y + p * plane);
   }
 }
 
@@ -269,40 +427,39 @@ int rn_cpu_conv_run(const void *state, const rn_plugin_tensor *const *inputs, in
   if (xt->rank != 4 || xt->dims[0] != g->n || xt->dims[1] != g->c || xt->dims[2] != g->h || xt->dims[3] != g->w ||
       yt->rank != 4 || yt->dims[0] != g->n || yt->dims[1] != g->m || yt->dims[2] != g->oh || yt->dims[3] != g->ow)
     return cpu_fail(err, err_size, "Conv: shapes differ from the ones it was prepared for");
-  const float *x = xt->data, *w = s->weight ? s->weight : inputs[1]->data;
-  const float *bias = NULL;
-  if (s->has_bias) {
-    if (s->bias) bias = s->bias;
-    else if (n_inputs > 2 && inputs[2]) bias = inputs[2]->data;
-    else return cpu_fail(err, err_size, "Conv: bias missing");
+  conv_run_ctx r = {s, xt->data, s->weight ? s->weight : inputs[1]->data, s->bias, NULL, yt->data, workspace};
+  if (s->has_bias_input) {
+    if (n_inputs < 3 || !inputs[2]) return cpu_fail(err, err_size, "Conv: bias missing");
+    r.bias = inputs[2]->data;
   }
-  float *y = yt->data;
-  const int64_t plane_in = g->h * g->w, plane_out = g->oh * g->ow, kdim = g->cg * g->kh * g->kw;
-  if (g->n * g->m * plane_out == 0) return 0;
-  if (kdim == 0) { /* no input channels: the bias alone */
-    for (int64_t n = 0; n < g->n; n++) init_planes(y + n * g->m * plane_out, bias, g->m, plane_out);
+  if (s->has_z) {
+    if (n_inputs < 4 || !inputs[3]) return cpu_fail(err, err_size, "FusedConv: residual input Z missing");
+    r.z = inputs[3]->data;
+  }
+  const int64_t plane = g->oh * g->ow, kdim = g->cg * g->kh * g->kw;
+  if (g->n * g->m * plane == 0) return 0;
+  if (kdim == 0) { /* no input channels: the epilogue of zeros */
+    memset(r.y, 0, (size_t)(g->n * g->m * plane) * sizeof(float));
+    for (int64_t img = 0; img < g->n; img++)
+      for (int64_t gi = 0; gi < g->g; gi++) block_epilogue(&r, img, gi, 0, g->mg, 0, plane);
     return 0;
   }
+  if (s->ws && !workspace) return cpu_fail(err, err_size, "Conv: no workspace");
   if (s->path == PATH_DEPTHWISE) {
-    conv_depthwise(g, x, w, bias, y);
-    return 0;
-  }
-  if (s->path == PATH_IM2COL && !workspace) return cpu_fail(err, err_size, "Conv: no workspace");
-  for (int64_t n = 0; n < g->n; n++)
-    for (int64_t gi = 0; gi < g->g; gi++) {
-      float *yg = y + (n * g->m + gi * g->mg) * plane_out;
-      const float *xg = x + (n * g->c + gi * g->cg) * plane_in;
-      const float *wg = w + gi * g->mg * kdim;
-      const float *bg = bias ? bias + gi * g->mg : NULL;
-      if (bg) init_planes(yg, bg, g->mg, plane_out);
-      const float *bmat = xg;
-      if (s->path == PATH_IM2COL) {
-        im2col(g, xg, workspace);
-        bmat = workspace;
+    int64_t total = g->n * g->c, per = div_up(total, (int64_t)s->threads * 4);
+    rn_cpu_parallel(s->threads, (int)div_up(total, per), depthwise_task, &r);
+  } else if (!s->split_rows) {
+    rn_cpu_parallel(s->threads, (int)(g->n * g->g * s->blocks), gemm_column_task, &r);
+  } else {
+    for (int64_t img = 0; img < g->n; img++)
+      for (int64_t gi = 0; gi < g->g; gi++) {
+        row_split_ctx rs = {&r, img, gi, r.x + (img * g->c + gi * g->cg) * g->h * g->w, plane};
+        if (s->im2col) {
+          rn_cpu_parallel(s->threads, s->threads, im2col_rows_task, &rs);
+          rs.bmat = r.ws;
+        }
+        rn_cpu_parallel(s->threads, (int)s->blocks, gemm_row_task, &rs);
       }
-      /* yg[mg, plane_out] (+)= wg[mg, kdim] * bmat[kdim, plane_out] */
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)g->mg, (int)plane_out, (int)kdim, 1.0f, wg,
-                  (int)kdim, bmat, (int)plane_out, bg ? 1.0f : 0.0f, yg, (int)plane_out);
-    }
+  }
   return 0;
 }

@@ -5,6 +5,7 @@
 
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "rn_plugin.h"
@@ -28,6 +29,13 @@ void openblas_set_num_threads(int num_threads);
 CPU_DECLARE_KERNEL(conv)
 CPU_DECLARE_KERNEL(gemm)
 CPU_DECLARE_KERNEL(matmul)
+CPU_DECLARE_KERNEL(maxpool)
+CPU_DECLARE_KERNEL(global_avg)
+CPU_DECLARE_KERNEL(eltwise)
+CPU_DECLARE_KERNEL(softmax)
+/* For kernels whose state is one malloc'd block and that need no workspace. */
+size_t rn_cpu_no_workspace(const void *state);
+void rn_cpu_free_state(void *state);
 
 static inline int cpu_is_float(const rn_plugin_tensor *t) { return t && t->dtype == CPU_FLOAT; }
 
@@ -50,7 +58,25 @@ static inline int cpu_fail(char *err, size_t err_size, const char *fmt, ...) {
   return 1;
 }
 
-/* Sets OpenBLAS's thread count once per distinct value (prepare only). */
-void rn_cpu_set_threads(int threads);
+/* Puts OpenBLAS in single-threaded mode (once): the plugin's own pool
+ * (below) runs sgemm calls in parallel instead. */
+void rn_cpu_blas_single_threaded(void);
+
+/* The thread pool (pool.c). A task gets its index in [0, n_tasks) and the
+ * index of the thread running it in [0, threads), e.g. to pick a per-thread
+ * slice of the workspace. Returns when every task has run. */
+#define CPU_MAX_THREADS 64
+typedef void (*cpu_task_fn)(void *ctx, int task, int thread);
+void rn_cpu_parallel(int threads, int n_tasks, cpu_task_fn fn, void *ctx);
+
+/* cblas_sgemm (row-major) split over `threads` threads of the pool. */
+void rn_cpu_sgemm(int threads, int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha, const float *a,
+                  int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
+
+/* Threads a kernel prepared under `host` may use. */
+static inline int cpu_threads(const rn_plugin_host *host) {
+  int t = host->threads;
+  return t < 1 ? 1 : (t > CPU_MAX_THREADS ? CPU_MAX_THREADS : t);
+}
 
 #endif

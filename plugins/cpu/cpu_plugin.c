@@ -3,14 +3,27 @@
 
 #include "cpu.h"
 
-#define CPU_KERNEL(op_type, op, since, max)                                                            \
-  {RN_PLUGIN_ABI_VERSION, "", op_type, since, max, rn_cpu_##op##_supports, rn_cpu_##op##_prepare,     \
+#define CPU_KERNEL(domain, op_type, op, since, max)                                                    \
+  {RN_PLUGIN_ABI_VERSION, domain, op_type, since, max, rn_cpu_##op##_supports, rn_cpu_##op##_prepare,     \
    rn_cpu_##op##_workspace, rn_cpu_##op##_run, rn_cpu_##op##_release}
 
+/* Kernels without state beyond one malloc'd block. */
+#define CPU_SIMPLE_KERNEL(domain, op_type, op, since, max)                                            \
+  {RN_PLUGIN_ABI_VERSION, domain, op_type, since, max, rn_cpu_##op##_supports, rn_cpu_##op##_prepare, \
+   rn_cpu_no_workspace, rn_cpu_##op##_run, rn_cpu_free_state}
+
 static const rn_plugin_kernel kernels[] = {
-    CPU_KERNEL("Conv", conv, 1, 21),
-    CPU_KERNEL("Gemm", gemm, 1, 21),
-    CPU_KERNEL("MatMul", matmul, 1, 21),
+    CPU_KERNEL("", "Conv", conv, 1, 21),
+    CPU_KERNEL("rn", "FusedConv", conv, 1, 1),
+    CPU_KERNEL("", "Gemm", gemm, 1, 21),
+    CPU_KERNEL("", "MatMul", matmul, 1, 21),
+    CPU_SIMPLE_KERNEL("", "MaxPool", maxpool, 1, 21),
+    CPU_SIMPLE_KERNEL("", "GlobalAveragePool", global_avg, 1, 21),
+    CPU_SIMPLE_KERNEL("", "Add", eltwise, 7, 21),
+    CPU_SIMPLE_KERNEL("", "Mul", eltwise, 7, 21),
+    CPU_SIMPLE_KERNEL("", "Relu", eltwise, 6, 21),
+    CPU_SIMPLE_KERNEL("", "Sigmoid", eltwise, 6, 21),
+    CPU_SIMPLE_KERNEL("", "Softmax", softmax, 1, 21),
 };
 
 static const rn_plugin table = {
@@ -18,18 +31,17 @@ static const rn_plugin table = {
     sizeof(rn_plugin),
     "cpu",
     "0.1.0",
-    "float32 Conv (1x1 GEMM, depthwise direct, im2col+GEMM), Gemm and MatMul on OpenBLAS",
+    "float32 Conv/FusedConv (GEMM on OpenBLAS, vector depthwise), Gemm, MatMul, pooling, element-wise, Softmax",
     0,
     NULL,
     (int)(sizeof kernels / sizeof kernels[0]),
     kernels,
 };
 
-static atomic_int blas_threads;
+static atomic_int blas_single;
 
-void rn_cpu_set_threads(int threads) {
-  if (threads < 1) threads = 1;
-  if (atomic_exchange(&blas_threads, threads) != threads) openblas_set_num_threads(threads);
+void rn_cpu_blas_single_threaded(void) {
+  if (!atomic_exchange(&blas_single, 1)) openblas_set_num_threads(1);
 }
 
 RN_PLUGIN_EXPORT const rn_plugin *rn_plugin_entry(uint32_t host_abi_version);

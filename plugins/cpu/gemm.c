@@ -8,6 +8,50 @@
 
 #include "cpu.h"
 
+/* ------------------------------------------------ sgemm on the thread pool */
+
+typedef struct sgemm_args {
+  int ta, tb;
+  int64_t m, n, k;
+  float alpha, beta;
+  const float *a, *b;
+  float *c;
+  int64_t lda, ldb, ldc;
+  int split_n; /* blocks of columns (else of rows) */
+  int64_t block;
+} sgemm_args;
+
+static void sgemm_task(void *arg, int task, int thread) {
+  (void)thread;
+  const sgemm_args *g = arg;
+  int64_t lo = task * g->block, hi = lo + g->block, len = g->split_n ? g->n : g->m;
+  if (hi > len) hi = len;
+  if (lo >= hi) return;
+  const float *a = g->a, *b = g->b;
+  float *c = g->c;
+  int64_t m = g->m, n = g->n;
+  if (g->split_n) {
+    b += g->tb ? lo * g->ldb : lo;
+    c += lo, n = hi - lo;
+  } else {
+    a += g->ta ? lo : lo * g->lda;
+    c += lo * g->ldc, m = hi - lo;
+  }
+  cblas_sgemm(CblasRowMajor, g->ta ? CblasTrans : CblasNoTrans, g->tb ? CblasTrans : CblasNoTrans, (int)m, (int)n,
+              (int)g->k, g->alpha, a, (int)g->lda, b, (int)g->ldb, g->beta, c, (int)g->ldc);
+}
+
+void rn_cpu_sgemm(int threads, int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha, const float *a,
+                  int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc) {
+  sgemm_args g = {ta, tb, m, n, k, alpha, beta, a, b, c, lda, ldb, ldc, n >= m, 0};
+  /* Too little work to share: one call (thread hand-off costs microseconds). */
+  if (m * n * k < 64 * 64 * 64 || threads < 2) threads = 1;
+  int64_t len = g.split_n ? n : m;
+  g.block = (len + threads - 1) / threads;
+  g.block = (g.block + 15) / 16 * 16;
+  rn_cpu_parallel(threads, (int)((len + g.block - 1) / g.block), sgemm_task, &g);
+}
+
 /* ------------------------------------------------------------------ Gemm */
 
 typedef struct gemm_state {
@@ -16,6 +60,7 @@ typedef struct gemm_state {
   float alpha, beta;
   int has_c;
   int64_t cm, cn; /* C's shape as [cm, cn], each 1 or the full size */
+  int threads;
 } gemm_state;
 
 static int gemm_setup(const rn_plugin_host *h, const rn_plugin_node *node, gemm_state *s) {
@@ -61,7 +106,8 @@ int rn_cpu_gemm_prepare(const rn_plugin_host *host, const rn_plugin_node *node, 
     free(s);
     return cpu_fail(err, err_size, "Gemm shapes not supported");
   }
-  rn_cpu_set_threads(host->threads);
+  rn_cpu_blas_single_threaded();
+  s->threads = cpu_threads(host);
   *state = s;
   return 0;
 }
@@ -101,9 +147,8 @@ int rn_cpu_gemm_run(const void *state, const rn_plugin_tensor *const *inputs, in
     if (!ct) memset(y, 0, (size_t)(s->m * s->n) * sizeof(float));
     return 0;
   }
-  cblas_sgemm(CblasRowMajor, s->ta ? CblasTrans : CblasNoTrans, s->tb ? CblasTrans : CblasNoTrans, (int)s->m,
-              (int)s->n, (int)s->k, s->alpha, at->data, (int)(ac > 0 ? ac : 1), bt->data, (int)(bc > 0 ? bc : 1),
-              beta, y, (int)s->n);
+  rn_cpu_sgemm(s->threads, s->ta, s->tb, s->m, s->n, s->k, s->alpha, at->data, ac > 0 ? ac : 1, bt->data,
+               bc > 0 ? bc : 1, beta, y, s->n);
   return 0;
 }
 
@@ -119,6 +164,7 @@ typedef struct matmul_state {
   int fold_a;                           /* B has no batch, A contiguous: one sgemm [batch*M, K] */
   int64_t a_dims[RN_PLUGIN_MAX_RANK], b_dims[RN_PLUGIN_MAX_RANK];
   int a_rank, b_rank;
+  int threads;
 } matmul_state;
 
 static int matmul_setup(const rn_plugin_host *h, const rn_plugin_node *node, matmul_state *s) {
@@ -182,7 +228,8 @@ int rn_cpu_matmul_prepare(const rn_plugin_host *host, const rn_plugin_node *node
     free(s);
     return cpu_fail(err, err_size, "MatMul shapes not supported");
   }
-  rn_cpu_set_threads(host->threads);
+  rn_cpu_blas_single_threaded();
+  s->threads = cpu_threads(host);
   *state = s;
   return 0;
 }
@@ -216,8 +263,7 @@ int rn_cpu_matmul_run(const void *state, const rn_plugin_tensor *const *inputs, 
   }
   const int lda = (int)s->k, ldb = (int)s->n, ldc = (int)s->n;
   if (s->fold_a) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(s->nbatch * s->m), (int)s->n, (int)s->k, 1.0f, a,
-                lda, b, ldb, 0.0f, y, ldc);
+    rn_cpu_sgemm(s->threads, 0, 0, s->nbatch * s->m, s->n, s->k, 1.0f, a, lda, b, ldb, 0.0f, y, ldc);
     return 0;
   }
   const int64_t amat = s->m * s->k, bmat = s->k * s->n, ymat = s->m * s->n;
@@ -230,8 +276,7 @@ int rn_cpu_matmul_run(const void *state, const rn_plugin_tensor *const *inputs, 
       cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)s->m, (int)s->k, 1.0f, a + ao * amat, lda, b + bo * bmat, 1,
                   0.0f, yb, 1);
     else
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)s->m, (int)s->n, (int)s->k, 1.0f, a + ao * amat,
-                  lda, b + bo * bmat, ldb, 0.0f, yb, ldc);
+      rn_cpu_sgemm(s->threads, 0, 0, s->m, s->n, s->k, 1.0f, a + ao * amat, lda, b + bo * bmat, ldb, 0.0f, yb, ldc);
     for (int d = s->rank - 1; d >= 0; d--) {
       if (++idx[d] < s->batch[d]) break;
       idx[d] = 0;

@@ -62,10 +62,11 @@ typedef struct operand {
 
 typedef struct node_case {
   const char *op;
+  const char *domain; /* NULL: ONNX */
   int opset;
   rn_dtype dtype;
   int n_ops;
-  operand ops[3];
+  operand ops[4];
   /* attributes */
   int n_ints;
   const char *int_names[8];
@@ -78,15 +79,20 @@ typedef struct node_case {
   const char *float_names[2];
   float float_vals[2];
   const char *auto_pad; /* NULL: absent */
-  int expect_plugin;    /* 1: placed on "cpu"; 0: on "reference" */
+  const char *str_name, *str_val; /* one more string attribute, or NULL */
+  int n_float_list;
+  const char *float_list_name;
+  float float_list[4];
+  int expect_plugin;    /* 1: placed on "cpu"; 0: on "reference"; -1: either */
 } node_case;
 
 /* Builds the model; returns NULL (and counts a failure) if rn rejects it. */
 static rn_model *build(const node_case *c, rn_tensor **values, const char *desc) {
   rn_model *m = NULL;
   rn_status *st = rn_model_create("plugin_cpu_case", &m);
-  if (!st) st = rn_model_set_opset(m, "", c->opset);
-  const char *in_names[3];
+  if (!st) st = rn_model_set_opset(m, c->domain ? c->domain : "", c->opset);
+  if (!st && c->domain) st = rn_model_set_opset(m, "", 17);
+  const char *in_names[4];
   for (int i = 0; !st && i < c->n_ops; i++) {
     const operand *o = &c->ops[i];
     in_names[i] = o->name ? o->name : "";
@@ -96,13 +102,16 @@ static rn_model *build(const node_case *c, rn_tensor **values, const char *desc)
   }
   const char *out = "Y";
   int node = 0;
-  if (!st) st = rn_model_add_node(m, c->op, "", "node", c->n_ops, in_names, 1, &out, &node);
+  if (!st) st = rn_model_add_node(m, c->op, c->domain ? c->domain : "", "node", c->n_ops, in_names, 1, &out, &node);
   for (int i = 0; !st && i < c->n_ints; i++) st = rn_model_node_set_int(m, node, c->int_names[i], c->int_vals[i]);
   for (int i = 0; !st && i < c->n_lists; i++)
     st = rn_model_node_set_ints(m, node, c->list_names[i], c->list_len[i], c->list_vals[i]);
   for (int i = 0; !st && i < c->n_floats; i++)
     st = rn_model_node_set_float(m, node, c->float_names[i], c->float_vals[i]);
   if (!st && c->auto_pad) st = rn_model_node_set_string(m, node, "auto_pad", c->auto_pad);
+  if (!st && c->str_name) st = rn_model_node_set_string(m, node, c->str_name, c->str_val);
+  if (!st && c->float_list_name)
+    st = rn_model_node_set_floats(m, node, c->float_list_name, c->n_float_list, c->float_list);
   if (!st) st = rn_model_check_node(m, node);
   if (!st) st = rn_model_add_output(m, "Y");
   if (st) {
@@ -118,10 +127,15 @@ static rn_model *build(const node_case *c, rn_tensor **values, const char *desc)
 static rn_tensor *run(const rn_env *env, const rn_model *m, const node_case *c, rn_tensor **values,
                       const char **placed_on, const char *desc) {
   rn_session *s = NULL;
-  rn_status *st = rn_session_create(env, m, NULL, &s);
+  rn_session_options *opts = NULL;
+  rn_status *st = rn_session_options_create(&opts);
+  /* 1, 2 or 3 threads: every split of the work gets exercised. */
+  if (!st) st = rn_session_options_set_threads(opts, 1 + cases % 3);
+  if (!st) st = rn_session_create(env, m, opts, &s);
+  rn_session_options_free(opts);
   rn_tensor *y = NULL;
-  const char *names[3];
-  rn_tensor *ins[3];
+  const char *names[4];
+  rn_tensor *ins[4];
   int n = 0;
   for (int i = 0; i < c->n_ops; i++)
     if (c->ops[i].name && !c->ops[i].constant) names[n] = c->ops[i].name, ins[n++] = values[i];
@@ -148,7 +162,7 @@ static rn_tensor *run(const rn_env *env, const rn_model *m, const node_case *c, 
 
 static void check_case(const rn_env *env, const node_case *c, const char *desc) {
   cases++;
-  rn_tensor *values[3] = {0};
+  rn_tensor *values[4] = {0};
   for (int i = 0; i < c->n_ops; i++)
     if (c->ops[i].name) values[i] = random_tensor(c->dtype, c->ops[i].rank, c->ops[i].dims);
   rn_model *m = build(c, values, desc);
@@ -158,8 +172,8 @@ static void check_case(const rn_env *env, const node_case *c, const char *desc) 
     rn_tensor *got = ref ? run(env, m, c, values, &where, desc) : NULL;
     if (ref && got) {
       const char *want = c->expect_plugin ? "cpu" : "reference";
-      if (strcmp(where, want) != 0) FAIL("placed on '%s', expected '%s'", where, want);
-      if (c->expect_plugin) plugin_cases++;
+      if (c->expect_plugin >= 0 && strcmp(where, want) != 0) FAIL("placed on '%s', expected '%s'", where, want);
+      if (strcmp(where, "cpu") == 0) plugin_cases++;
       int64_t n = rn_tensor_numel(ref);
       if (n != rn_tensor_numel(got) || rn_tensor_rank(ref) != rn_tensor_rank(got)) {
         FAIL("output shapes differ");
@@ -398,6 +412,135 @@ static void matmul_random(const rn_env *env) {
   matmul_case(env, ra, a, rb, b, rnd() % 2, RN_DTYPE_FLOAT, 1);
 }
 
+/* ------------------------------------------------- pooling, element-wise */
+
+static void dims_desc(char *p, int rank, const int64_t *d) {
+  p += sprintf(p, "[");
+  for (int i = 0; i < rank; i++) p += sprintf(p, "%s%lld", i ? "," : "", (long long)d[i]);
+  sprintf(p, "]");
+}
+
+static void maxpool_random(const rn_env *env) {
+  node_case c;
+  memset(&c, 0, sizeof c);
+  c.op = "MaxPool";
+  c.opset = 12;
+  c.dtype = RN_DTYPE_FLOAT;
+  int64_t k[2] = {rnd_int(1, 4), rnd_int(1, 4)}, st[2] = {rnd_int(1, 3), rnd_int(1, 3)};
+  int64_t dil[2] = {rnd() % 4 ? 1 : 2, rnd() % 4 ? 1 : 2}, pads[4];
+  for (int i = 0; i < 4; i++) pads[i] = rnd_int(0, (int)((k[i % 2] - 1) * dil[i % 2]));
+  int64_t x[4] = {rnd_int(1, 3), rnd_int(1, 5), rnd_int(1, 14), rnd_int(1, 14)};
+  for (int i = 0; i < 2; i++) /* at least one window */
+    if (x[2 + i] < (k[i] - 1) * dil[i] + 1) x[2 + i] = (k[i] - 1) * dil[i] + 1;
+  set_operand(&c.ops[0], "X", 4, x, 0);
+  c.n_ops = 1;
+  add_list(&c, "kernel_shape", 2, k);
+  add_list(&c, "strides", 2, st);
+  add_list(&c, "dilations", 2, dil);
+  int mode = rnd_int(0, 5);
+  static const char *const modes[] = {"SAME_UPPER", "SAME_LOWER", "VALID"};
+  if (mode < 3) add_list(&c, "pads", 4, pads);
+  else c.auto_pad = modes[mode - 3];
+  int ceil_mode = rnd() % 3 == 0;
+  if (ceil_mode) add_int(&c, "ceil_mode", 1);
+  c.expect_plugin = mode < 3 && !ceil_mode ? 1 : -1;
+  char desc[200], xs[64];
+  dims_desc(xs, 4, x);
+  snprintf(desc, sizeof desc, "MaxPool x%s k%lldx%lld s%lld,%lld d%lld,%lld pads %lld,%lld,%lld,%lld %s ceil%d", xs,
+           (long long)k[0], (long long)k[1], (long long)st[0], (long long)st[1], (long long)dil[0],
+           (long long)dil[1], (long long)pads[0], (long long)pads[1], (long long)pads[2], (long long)pads[3],
+           c.auto_pad ? c.auto_pad : "pads", ceil_mode);
+  check_case(env, &c, desc);
+}
+
+static void global_avg_random(const rn_env *env) {
+  node_case c;
+  memset(&c, 0, sizeof c);
+  c.op = "GlobalAveragePool";
+  c.opset = 1;
+  c.dtype = RN_DTYPE_FLOAT;
+  int rank = rnd_int(3, 5);
+  int64_t x[5];
+  for (int d = 0; d < rank; d++) x[d] = rnd_int(1, d < 2 ? 6 : 12);
+  set_operand(&c.ops[0], "X", rank, x, 0);
+  c.n_ops = 1;
+  c.expect_plugin = 1;
+  char desc[200], xs[64];
+  dims_desc(xs, rank, x);
+  snprintf(desc, sizeof desc, "GlobalAveragePool x%s", xs);
+  check_case(env, &c, desc);
+}
+
+/* Binary op with the second operand of rank rb (dims b); expect: placement. */
+static void binary_case(const rn_env *env, const char *op, int ra, const int64_t *a, int rb, const int64_t *b,
+                        int swap, int b_const, int expect) {
+  node_case c;
+  memset(&c, 0, sizeof c);
+  c.op = op;
+  c.opset = rnd() % 2 ? 7 : 14;
+  c.dtype = RN_DTYPE_FLOAT;
+  set_operand(&c.ops[swap], "A", ra, a, 0);
+  set_operand(&c.ops[1 - swap], "B", rb, b, b_const);
+  c.n_ops = 2;
+  c.expect_plugin = expect;
+  char desc[200], as[64], bs[64];
+  dims_desc(as, ra, a);
+  dims_desc(bs, rb, b);
+  snprintf(desc, sizeof desc, "%s %s %s swap%d bconst%d", op, as, bs, swap, b_const);
+  check_case(env, &c, desc);
+}
+
+static void binary_random(const rn_env *env, const char *op) {
+  int ra = rnd_int(1, 4);
+  int64_t a[4], b[4];
+  for (int d = 0; d < ra; d++) a[d] = rnd_int(1, 9);
+  if (rnd() % 8 == 0) a[ra - 1] = 1000 + rnd_int(0, 99); /* large enough to be split */
+  /* b: a suffix of a's dims with some set to 1 */
+  int rb = rnd_int(0, ra);
+  for (int d = 0; d < rb; d++) b[d] = rnd() % 3 ? a[ra - rb + d] : 1;
+  binary_case(env, op, ra, a, rb, b, rnd() % 2, rnd() % 2, -1);
+}
+
+static void unary_random(const rn_env *env, const char *op) {
+  node_case c;
+  memset(&c, 0, sizeof c);
+  c.op = op;
+  c.opset = rnd() % 2 ? 6 : 13;
+  c.dtype = RN_DTYPE_FLOAT;
+  int rank = rnd_int(0, 4);
+  int64_t x[4];
+  for (int d = 0; d < rank; d++) x[d] = rnd_int(1, rnd() % 4 ? 9 : 300);
+  set_operand(&c.ops[0], "X", rank, x, 0);
+  c.n_ops = 1;
+  c.expect_plugin = 1;
+  char desc[200], xs[64];
+  dims_desc(xs, rank, x);
+  snprintf(desc, sizeof desc, "%s x%s", op, xs);
+  check_case(env, &c, desc);
+}
+
+static void softmax_random(const rn_env *env) {
+  node_case c;
+  memset(&c, 0, sizeof c);
+  c.op = "Softmax";
+  c.opset = rnd() % 2 ? 11 : 13;
+  c.dtype = RN_DTYPE_FLOAT;
+  int rank = rnd_int(1, 4);
+  int64_t x[4];
+  for (int d = 0; d < rank; d++) x[d] = rnd_int(1, rnd() % 4 ? 7 : 1100);
+  set_operand(&c.ops[0], "X", rank, x, 0);
+  c.n_ops = 1;
+  int axis = rnd_int(-rank, rank - 1), set_axis = rnd() % 3 != 0;
+  if (set_axis) add_int(&c, "axis", axis);
+  int norm = axis < 0 ? axis + rank : axis;
+  c.expect_plugin = c.opset < 13 || !set_axis || norm == rank - 1 ? 1 : 0;
+  if (c.opset < 13 && !set_axis && rank == 1) c.expect_plugin = -1; /* default axis 1 is past a 1-D input */
+  char desc[200], xs[64];
+  dims_desc(xs, rank, x);
+  snprintf(desc, sizeof desc, "Softmax opset %d x%s axis %s%d", c.opset, xs, set_axis ? "" : "(default) ", axis);
+  check_case(env, &c, desc);
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: %s PATH/rn-plugin-cpu.so [seed]\n", argv[0]);
@@ -413,7 +556,7 @@ int main(int argc, char **argv) {
   }
   rn_plugin_info info;
   st = rn_env_plugin_info(env, 0, &info);
-  if (st || rn_env_plugin_count(env) != 1 || !info.name || strcmp(info.name, "cpu") != 0 || info.n_kernels != 3) {
+  if (st || rn_env_plugin_count(env) != 1 || !info.name || strcmp(info.name, "cpu") != 0 || info.n_kernels != 11) {
     fprintf(stderr, "FAIL plugin info: %s\n", st ? rn_status_message(st) : info.error ? info.error : "unexpected");
     return 1;
   }
@@ -485,6 +628,28 @@ int main(int argc, char **argv) {
     matmul_case(env, 2, a, 2, b, 0, RN_DTYPE_DOUBLE, 0); /* declined */
   }
   for (int i = 0; i < 200; i++) matmul_random(env);
+
+  for (int i = 0; i < 150; i++) maxpool_random(env);
+  for (int i = 0; i < 30; i++) global_avg_random(env);
+  {
+    /* The shapes CNNs use: same shapes, per-channel scales, a scalar; and
+     * a broadcast the plugin leaves to the reference. */
+    int64_t x[4] = {2, 16, 9, 11}, ch[4] = {2, 16, 1, 1}, ch3[3] = {16, 1, 1}, row[4] = {1, 1, 1, 11};
+    int64_t mid[4] = {1, 16, 1, 11}, one[1] = {1};
+    for (int k = 0; k < 2; k++) {
+      const char *op = k ? "Mul" : "Add";
+      binary_case(env, op, 4, x, 4, x, 0, 0, 1);
+      binary_case(env, op, 4, x, 4, ch, 1, 0, 1);
+      binary_case(env, op, 4, x, 3, ch3, 0, 1, 1);
+      binary_case(env, op, 4, x, 0, one, 1, 1, 1);
+      binary_case(env, op, 4, x, 1, one, 0, 0, 1);
+      binary_case(env, op, 4, x, 4, row, 0, 1, 1);
+      binary_case(env, op, 4, x, 4, mid, 0, 1, 0);
+    }
+  }
+  for (int i = 0; i < 150; i++) binary_random(env, i % 2 ? "Mul" : "Add");
+  for (int i = 0; i < 40; i++) unary_random(env, i % 2 ? "Sigmoid" : "Relu");
+  for (int i = 0; i < 60; i++) softmax_random(env);
 
   rn_env_free(env);
   printf("plugin-cpu differential: %d cases (%d on the plugin), %d failures, max |diff| %.3g, "

@@ -1,0 +1,121 @@
+/* The plugin's thread pool: the calling thread plus up to CPU_MAX_THREADS-1
+ * workers, shared by every session in the process.
+ *
+ * OpenBLAS runs single-threaded inside the plugin (see rn_cpu_set_threads):
+ * the pool splits each kernel into tasks (column blocks of a GEMM, channel
+ * ranges of a depthwise conv...) and every task calls sgemm on its own
+ * thread, so the two never oversubscribe the cores.
+ *
+ * Kernels are short (tens of microseconds to milliseconds), so waking a
+ * sleeping worker through a condition variable for each one would cost more
+ * than it saves: workers spin for a while after each job, then sleep. Only
+ * one job runs at a time; a caller that finds the pool busy (another session
+ * running concurrently) runs its tasks itself. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
+
+#include "cpu.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define cpu_relax() _mm_pause()
+#else
+#define cpu_relax() ((void)0)
+#endif
+
+enum { SPIN_NS = 2000000 }; /* how long idle workers spin before sleeping */
+
+/* One job, on the caller's stack; workers reach it through pool.job. */
+typedef struct job {
+  cpu_task_fn fn;
+  void *ctx;
+  int n_tasks, n_threads;
+  atomic_int next, done;
+} job;
+
+static struct {
+  pthread_mutex_t lock; /* guards workers' creation and sleeping */
+  pthread_cond_t wake;
+  pthread_mutex_t busy; /* held by the thread whose job is running */
+  atomic_int n_workers;
+  atomic_uint generation; /* changes when a job is published */
+  _Atomic(job *) job;     /* the running job, or NULL */
+  atomic_int active;      /* workers that may hold a pointer to the job */
+} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_MUTEX_INITIALIZER};
+
+static int64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void run_tasks(job *j, int thread) {
+  int i;
+  while ((i = atomic_fetch_add(&j->next, 1)) < j->n_tasks) {
+    j->fn(j->ctx, i, thread);
+    atomic_fetch_add(&j->done, 1);
+  }
+}
+
+static void *worker_main(void *arg) {
+  int thread = (int)(intptr_t)arg; /* 1.. (0 is the caller) */
+  unsigned seen = atomic_load(&pool.generation);
+  for (;;) {
+    int64_t start = now_ns();
+    for (int spins = 0; atomic_load(&pool.generation) == seen; spins++) {
+      cpu_relax();
+      if ((spins & 255) == 255 && now_ns() - start > SPIN_NS) {
+        pthread_mutex_lock(&pool.lock);
+        while (atomic_load(&pool.generation) == seen) pthread_cond_wait(&pool.wake, &pool.lock);
+        pthread_mutex_unlock(&pool.lock);
+      }
+    }
+    seen = atomic_load(&pool.generation);
+    atomic_fetch_add(&pool.active, 1); /* before reading the job: see rn_cpu_parallel */
+    job *j = atomic_load(&pool.job);
+    /* A job that asked for fewer threads leaves this worker out. */
+    if (j && thread < j->n_threads) run_tasks(j, thread);
+    atomic_fetch_sub(&pool.active, 1);
+  }
+  return NULL;
+}
+
+/* Starts workers up to `threads` - 1 (never stopped: they sleep when idle). */
+static void ensure_workers(int threads) {
+  if (threads > CPU_MAX_THREADS) threads = CPU_MAX_THREADS;
+  pthread_mutex_lock(&pool.lock);
+  while (pool.n_workers < threads - 1) {
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_t t;
+    int ok = pthread_create(&t, &attr, worker_main, (void *)(intptr_t)(pool.n_workers + 1)) == 0;
+    pthread_attr_destroy(&attr);
+    if (!ok) break; /* fewer threads: still correct */
+    pool.n_workers++;
+  }
+  pthread_mutex_unlock(&pool.lock);
+}
+
+void rn_cpu_parallel(int threads, int n_tasks, cpu_task_fn fn, void *ctx) {
+  if (n_tasks <= 0) return;
+  if (threads > n_tasks) threads = n_tasks;
+  if (threads > 1) ensure_workers(threads);
+  if (threads <= 1 || pool.n_workers == 0 || pthread_mutex_trylock(&pool.busy) != 0) {
+    for (int i = 0; i < n_tasks; i++) fn(ctx, i, 0);
+    return;
+  }
+  job j = {fn, ctx, n_tasks, threads <= pool.n_workers + 1 ? threads : pool.n_workers + 1, 0, 0};
+  atomic_store(&pool.job, &j);
+  pthread_mutex_lock(&pool.lock);
+  atomic_fetch_add(&pool.generation, 1);
+  pthread_cond_broadcast(&pool.wake);
+  pthread_mutex_unlock(&pool.lock);
+  run_tasks(&j, 0);
+  while (atomic_load(&j.done) < n_tasks) cpu_relax();
+  /* j lives on this stack: wait until no worker can still be reading it. */
+  atomic_store(&pool.job, NULL);
+  while (atomic_load(&pool.active) != 0) cpu_relax();
+  pthread_mutex_unlock(&pool.busy);
+}

@@ -1,0 +1,67 @@
+/* rn-plugin-cpu's vector kernels: one source (simd.c) compiled three times,
+ * for AVX-512, AVX2+FMA and portable C, and picked once at run time from
+ * what the CPU supports (rn_cpu_simd). The kernels are plain loops written
+ * so that the compiler vectorizes them for each target. */
+#ifndef RN_CPU_SIMD_H
+#define RN_CPU_SIMD_H
+
+#include <stdint.h>
+
+/* Activations a kernel can apply to its output (fused epilogues). */
+typedef enum cpu_act_kind {
+  CPU_ACT_NONE = 0,
+  CPU_ACT_RELU,
+  CPU_ACT_CLIP,        /* a = min, b = max */
+  CPU_ACT_SIGMOID,
+  CPU_ACT_SILU,        /* x * sigmoid(x) */
+  CPU_ACT_HARDSIGMOID, /* max(0, min(1, a*x + b)) */
+  CPU_ACT_LEAKYRELU,   /* a = alpha */
+  CPU_ACT_HARDSWISH,
+  CPU_ACT_TANH
+} cpu_act_kind;
+
+typedef struct cpu_act {
+  cpu_act_kind kind;
+  float a, b;
+} cpu_act;
+
+/* A 2-D sliding window over one channel plane (depthwise conv, pooling). */
+typedef struct cpu_window {
+  int64_t h, w, oh, ow;   /* input and output plane sizes */
+  int64_t kh, kw, sh, sw, dh, dw;
+  int64_t pt, pl;         /* top and left pads */
+  /* Per kernel column j: the output columns [col_lo[j], col_hi[j]) whose tap
+   * j falls inside the input row; [all_lo, all_hi): columns where all do. */
+  int64_t col_lo[16], col_hi[16];
+  int64_t all_lo, all_hi;
+} cpu_window;
+
+typedef struct cpu_simd {
+  const char *isa;
+  /* y[i] = act(y[i] + bias + z[i]) for i < n; z may be NULL. */
+  void (*epilogue)(float *y, int64_t n, float bias, const float *z, const cpu_act *act);
+  /* y[i] = act(x[i]) (x may equal y). */
+  void (*activation)(const float *x, float *y, int64_t n, const cpu_act *act);
+  /* One channel of a depthwise convolution, with its epilogue. */
+  void (*depthwise)(const cpu_window *g, const float *x, const float *w, float bias, const float *z,
+                    const cpu_act *act, float *y);
+  /* One channel of max pooling (padding never wins). */
+  void (*maxpool)(const cpu_window *g, const float *x, float *y);
+  /* Sum of x[0..n). */
+  float (*sum)(const float *x, int64_t n);
+  /* y = a + b, y = a * b over n values; the _scalar forms take b as one value. */
+  void (*add)(const float *a, const float *b, float *y, int64_t n);
+  void (*mul)(const float *a, const float *b, float *y, int64_t n);
+  void (*add_scalar)(const float *a, float b, float *y, int64_t n);
+  void (*mul_scalar)(const float *a, float b, float *y, int64_t n);
+  /* Softmax of one row of n values (n >= 1). */
+  void (*softmax_row)(const float *x, float *y, int64_t n);
+} cpu_simd;
+
+/* Fills the per-column ranges of g (its kw must be <= 16). */
+void rn_cpu_window_ranges(cpu_window *g);
+
+/* The best table for this CPU (chosen once). */
+const cpu_simd *rn_cpu_simd(void);
+
+#endif

@@ -1,0 +1,36 @@
+/* Picks the vector kernels for this CPU, and the window helper they share. */
+#include "simd.h"
+
+extern const cpu_simd rn_cpu_simd_generic;
+#if defined(__x86_64__)
+extern const cpu_simd rn_cpu_simd_avx2;
+extern const cpu_simd rn_cpu_simd_avx512;
+#endif
+
+const cpu_simd *rn_cpu_simd(void) {
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) return &rn_cpu_simd_avx512;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return &rn_cpu_simd_avx2;
+#endif
+  return &rn_cpu_simd_generic;
+}
+
+/* First and one-past-last o in [0, out) with 0 <= o*s + off < in. */
+static void valid_range(int64_t off, int64_t s, int64_t in, int64_t out, int64_t *lo, int64_t *hi) {
+  int64_t a = off >= 0 ? 0 : (-off + s - 1) / s;
+  int64_t b = in - off <= 0 ? 0 : (in - off - 1) / s + 1;
+  if (b > out) b = out;
+  if (a > b) a = b;
+  *lo = a, *hi = b;
+}
+
+void rn_cpu_window_ranges(cpu_window *g) {
+  g->all_lo = 0, g->all_hi = g->ow;
+  for (int64_t j = 0; j < g->kw && j < 16; j++) {
+    valid_range(j * g->dw - g->pl, g->sw, g->w, g->ow, &g->col_lo[j], &g->col_hi[j]);
+    if (g->col_lo[j] > g->all_lo) g->all_lo = g->col_lo[j];
+    if (g->col_hi[j] < g->all_hi) g->all_hi = g->col_hi[j];
+  }
+  if (g->all_lo >= g->all_hi) g->all_lo = g->all_hi = 0; /* no column sees every tap */
+}
