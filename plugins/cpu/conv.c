@@ -3,14 +3,18 @@
  *
  * Paths, chosen in prepare from the geometry:
  *   - depthwise (groups == C == M): a direct vector kernel per channel plane;
+ *   - 3x3, stride 1, ungrouped, constant weights, enough output tiles:
+ *     Winograd F(4x4, 3x3) (winograd.c), 4x fewer multiplies;
  *   - everything else: a GEMM per image and group, W[M/g, C/g*kh*kw] times
  *     the input (1x1, stride 1, no pads: the input itself; otherwise its
- *     im2col, built block by block in per-thread workspace).
- * The GEMMs are split into column blocks (output positions), or row blocks
- * (output channels) when there are too few positions, and run on the
- * plugin's thread pool with OpenBLAS single-threaded. Each block's bias,
- * residual and activation are applied right after its GEMM, while the block
- * is still in cache. */
+ *     im2col). With constant weights (the usual case) the weights are packed
+ *     once into micro-kernel panels and the GEMM runs on the plugin's own
+ *     micro-kernel (gemm_tile.c), the im2col written panel by panel straight
+ *     into the layout it reads; weights given at run time go to OpenBLAS.
+ * The GEMMs are split into blocks of output positions (and of output
+ * channels when there are few positions) run on the plugin's thread pool,
+ * OpenBLAS being single-threaded. Each block's bias, residual and activation
+ * are applied right after its GEMM, while the block is still in cache. */
 #include <cblas.h>
 #include <math.h>
 #include <stdint.h>
@@ -19,8 +23,9 @@
 
 #include "cpu.h"
 #include "simd.h"
+#include "winograd.h"
 
-enum { PATH_GEMM = 1, PATH_DEPTHWISE = 2 };
+enum { PATH_GEMM = 1, PATH_DEPTHWISE = 2, PATH_WINOGRAD = 3, PATH_PACKED = 4 };
 
 /* Column blocks aim at this many floats of im2col (or output) per block. */
 enum { BLOCK_FLOATS = 64 * 1024, MIN_BLOCK = 64 };
@@ -134,6 +139,10 @@ typedef struct conv_state {
   cpu_act act;
   int has_z;
   cpu_window win;        /* depthwise */
+  cpu_winograd wino;     /* Winograd */
+  float *wino_weights;   /* its transformed weights */
+  float *packed;         /* PATH_PACKED: weights as micro-kernel panels [group][panel][K][MR] */
+  int64_t col_panels, row_panels; /* PATH_PACKED task grid: panels per task */
   const cpu_simd *simd;
   size_t ws_per_thread;  /* floats */
   size_t ws;             /* bytes */
@@ -218,6 +227,38 @@ static void plan_gemm(conv_state *s) {
   s->ws = s->ws_per_thread * (size_t)s->threads * sizeof(float);
 }
 
+/* PATH_PACKED: packs the weights into panels of MR rows ([K][MR], rows past
+ * M/g zero) and picks the task grid. 0 = ok, 1 = out of memory. */
+static int plan_packed(conv_state *s) {
+  const conv_geom *g = &s->g;
+  const int64_t kdim = g->cg * g->kh * g->kw, plane = g->oh * g->ow, images = g->n * g->g;
+  const int64_t mr = s->simd->gemm_mr, nr = s->simd->gemm_nr, mpanels = div_up(g->mg, mr);
+  s->packed = aligned_alloc(64, (size_t)round_up(g->g * mpanels * kdim * mr * (int64_t)sizeof(float), 64));
+  if (!s->packed) return 1;
+  for (int64_t gi = 0; gi < g->g; gi++)
+    for (int64_t p = 0; p < mpanels; p++) {
+      float *dst = s->packed + (gi * mpanels + p) * kdim * mr;
+      for (int64_t k = 0; k < kdim; k++)
+        for (int64_t r = 0; r < mr; r++) {
+          int64_t m = p * mr + r;
+          dst[k * mr + r] = m < g->mg ? s->weight[(gi * g->mg + m) * kdim + k] : 0.0f;
+        }
+    }
+  /* Column tasks of up to 8 panels, enough of them for every thread; then,
+   * if images x column tasks are still too few, row blocks too. */
+  const int64_t cpanels = div_up(plane, nr), want = 4 * (int64_t)s->threads;
+  int64_t per = cpanels * images / want;
+  s->col_panels = per < 1 ? 1 : (per > 8 ? 8 : per);
+  int64_t col_tasks = images * div_up(cpanels, s->col_panels), row_blocks = 1;
+  if (col_tasks < want) row_blocks = div_up(want, col_tasks);
+  if (row_blocks > mpanels) row_blocks = mpanels;
+  s->row_panels = div_up(mpanels, row_blocks);
+  /* Per thread: one im2col panel (or the tail panel of a 1x1 input). */
+  s->ws_per_thread = (size_t)round_up(kdim * nr, 16);
+  s->ws = s->ws_per_thread * (size_t)s->threads * sizeof(float);
+  return 0;
+}
+
 int rn_cpu_conv_prepare(const rn_plugin_host *host, const rn_plugin_node *node, void **state, char *err,
                         size_t err_size) {
   conv_state *s = calloc(1, sizeof *s);
@@ -252,6 +293,20 @@ int rn_cpu_conv_prepare(const rn_plugin_host *host, const rn_plugin_node *node, 
     wn->kh = g->kh, wn->kw = g->kw, wn->sh = g->sh, wn->sw = g->sw, wn->dh = g->dh, wn->dw = g->dw;
     wn->pt = g->pt, wn->pl = g->pl;
     rn_cpu_window_ranges(wn);
+  } else if (g->kh == 3 && g->kw == 3 && g->sh == 1 && g->sw == 1 && g->dh == 1 && g->dw == 1 && g->g == 1 &&
+             s->weight && getenv("RN_CPU_NO_WINOGRAD") == NULL &&
+             rn_cpu_winograd_fits(g->n, g->c, g->m, g->oh, g->ow)) {
+    s->path = PATH_WINOGRAD;
+    cpu_winograd *wg = &s->wino;
+    wg->n = g->n, wg->c = g->c, wg->m = g->m, wg->h = g->h, wg->w = g->w, wg->oh = g->oh, wg->ow = g->ow;
+    wg->pt = g->pt, wg->pl = g->pl, wg->th = (g->oh + 3) / 4, wg->tw = (g->ow + 3) / 4;
+    wg->act = s->act, wg->simd = s->simd;
+    if (!(s->wino_weights = rn_cpu_winograd_weights(wg, s->weight))) goto oom;
+    s->ws = rn_cpu_winograd_workspace(wg);
+  } else if (s->weight) {
+    s->path = PATH_PACKED;
+    s->im2col = !one_by_one;
+    if (plan_packed(s)) goto oom;
   } else {
     s->path = PATH_GEMM;
     s->im2col = !one_by_one;
@@ -263,6 +318,8 @@ int rn_cpu_conv_prepare(const rn_plugin_host *host, const rn_plugin_node *node, 
 oom:
   free(s->weight);
   free(s->bias);
+  free(s->wino_weights);
+  free(s->packed);
   free(s);
   return cpu_fail(err, err_size, "out of memory");
 }
@@ -274,6 +331,8 @@ void rn_cpu_conv_release(void *state) {
   if (!s) return;
   free(s->weight);
   free(s->bias);
+  free(s->wino_weights);
+  free(s->packed);
   free(s);
 }
 
@@ -367,6 +426,52 @@ static void gemm_column_task(void *arg, int task, int thread) {
   block_epilogue(r, img, gi, 0, g->mg, p0, len);
 }
 
+/* PATH_PACKED task = (image, group, block of column panels, block of row
+ * panels): for each column panel, its B panel (the input itself, or im2col
+ * into this thread's workspace), then the micro-kernel for each row panel;
+ * then the block's epilogue. */
+static void packed_task(void *arg, int task, int thread) {
+  const conv_run_ctx *r = arg;
+  const conv_state *s = r->s;
+  const conv_geom *g = &s->g;
+  const cpu_simd *v = s->simd;
+  const int64_t plane = g->oh * g->ow, kdim = g->cg * g->kh * g->kw, mr = v->gemm_mr, nr = v->gemm_nr;
+  const int64_t cpanels = div_up(plane, nr), mpanels = div_up(g->mg, mr);
+  const int64_t col_tasks = div_up(cpanels, s->col_panels), row_tasks = div_up(mpanels, s->row_panels);
+  int64_t t = task;
+  const int64_t rt = t % row_tasks;
+  t /= row_tasks;
+  const int64_t ct = t % col_tasks;
+  t /= col_tasks;
+  const int64_t gi = t % g->g, img = t / g->g;
+  const int64_t rp0 = rt * s->row_panels, rp1 = rp0 + s->row_panels < mpanels ? rp0 + s->row_panels : mpanels;
+  const int64_t cp0 = ct * s->col_panels, cp1 = cp0 + s->col_panels < cpanels ? cp0 + s->col_panels : cpanels;
+  const float *xg = r->x + (img * g->c + gi * g->cg) * g->h * g->w;
+  float *yg = r->y + (img * g->m + gi * g->mg) * plane;
+  float *panel = r->ws + (size_t)thread * s->ws_per_thread;
+  const float *wg = s->packed + gi * mpanels * kdim * mr;
+  for (int64_t cp = cp0; cp < cp1; cp++) {
+    const int64_t p0 = cp * nr, cols = plane - p0 < nr ? plane - p0 : nr;
+    const float *b = xg + p0;
+    int64_t bstride = plane;
+    if (s->im2col || cols < nr) { /* a tail panel of the input would read past its end */
+      if (s->im2col) im2col(g, xg, 0, kdim, p0, cols, panel, nr);
+      else
+        for (int64_t k = 0; k < kdim; k++) memcpy(panel + k * nr, xg + k * plane + p0, (size_t)cols * sizeof(float));
+      if (cols < nr)
+        for (int64_t k = 0; k < kdim; k++) memset(panel + k * nr + cols, 0, (size_t)(nr - cols) * sizeof(float));
+      b = panel, bstride = nr;
+    }
+    for (int64_t rp = rp0; rp < rp1; rp++) {
+      const int64_t m0 = rp * mr, rows = g->mg - m0 < mr ? g->mg - m0 : mr;
+      v->gemm_tile(kdim, wg + rp * kdim * mr, b, bstride, yg + m0 * plane + p0, plane, (int)rows, (int)cols);
+    }
+  }
+  const int64_t c0 = cp0 * nr, c1 = cp1 * nr < plane ? cp1 * nr : plane;
+  const int64_t m1 = rp1 * mr < g->mg ? rp1 * mr : g->mg;
+  block_epilogue(r, img, gi, rp0 * mr, m1, c0, c1 - c0);
+}
+
 /* Row-split mode, one image and group at a time: first the whole im2col
  * (tasks = row ranges of it), then the GEMM by output-channel blocks. */
 typedef struct row_split_ctx {
@@ -445,7 +550,13 @@ int rn_cpu_conv_run(const void *state, const rn_plugin_tensor *const *inputs, in
     return 0;
   }
   if (s->ws && !workspace) return cpu_fail(err, err_size, "Conv: no workspace");
-  if (s->path == PATH_DEPTHWISE) {
+  if (s->path == PATH_PACKED) {
+    const int64_t plane_panels = div_up(plane, s->simd->gemm_nr), mpanels = div_up(g->mg, s->simd->gemm_mr);
+    int64_t tasks = g->n * g->g * div_up(plane_panels, s->col_panels) * div_up(mpanels, s->row_panels);
+    rn_cpu_parallel(s->threads, (int)tasks, packed_task, &r);
+  } else if (s->path == PATH_WINOGRAD) {
+    rn_cpu_winograd_run(&s->wino, s->threads, r.x, s->wino_weights, r.bias, r.z, r.y, workspace);
+  } else if (s->path == PATH_DEPTHWISE) {
     int64_t total = g->n * g->c, per = div_up(total, (int64_t)s->threads * 4);
     rn_cpu_parallel(s->threads, (int)div_up(total, per), depthwise_task, &r);
   } else if (!s->split_rows) {

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "gemm_tile.h"
 #include "simd.h"
 
 #define SIMD_CAT2(a, b) a##_##b
@@ -183,7 +184,94 @@ static void softmax_row(const float *x, float *y, int64_t n) {
   for (int64_t i = 0; i < n; i++) y[i] *= inv;
 }
 
+/* Winograd F(4x4, 3x3) transforms of up to 16 tiles side by side (one tile
+ * row of one channel), each step a loop over the tiles so that it
+ * vectorizes. Lane k is tile k; its 6x6 input starts at column 4k of `rows`
+ * (6 row pointers, NULL for a padding row); columns outside [0, w) of the
+ * row (relative to col0) read as zero. */
+enum { WT = 16 };
+
+static void winograd_input(const float *const *rows, int64_t col0, int64_t w, int ntiles, float *v, int64_t xi_stride) {
+  float d[6][6][WT], t[6][6][WT];
+  for (int i = 0; i < 6; i++)
+    for (int j = 0; j < 6; j++) {
+      const float *r = rows[i];
+      int64_t c = col0 + j;
+      if (r && c >= 0 && c + 4 * (ntiles - 1) < w) {
+        for (int k = 0; k < WT; k++) d[i][j][k] = r[c + 4 * (k < ntiles ? k : 0)];
+      } else {
+        for (int k = 0; k < WT; k++) {
+          int64_t cc = c + 4 * k;
+          d[i][j][k] = r && k < ntiles && cc >= 0 && cc < w ? r[cc] : 0.0f;
+        }
+      }
+    }
+  /* t = B^T d (columns), then v = t B (rows). */
+  for (int j = 0; j < 6; j++)
+    for (int k = 0; k < WT; k++) {
+      float d0 = d[0][j][k], d1 = d[1][j][k], d2 = d[2][j][k], d3 = d[3][j][k], d4 = d[4][j][k], d5 = d[5][j][k];
+      t[0][j][k] = 4 * d0 - 5 * d2 + d4;
+      t[1][j][k] = -4 * d1 - 4 * d2 + d3 + d4;
+      t[2][j][k] = 4 * d1 - 4 * d2 - d3 + d4;
+      t[3][j][k] = -2 * d1 - d2 + 2 * d3 + d4;
+      t[4][j][k] = 2 * d1 - d2 - 2 * d3 + d4;
+      t[5][j][k] = 4 * d1 - 5 * d3 + d5;
+    }
+  for (int i = 0; i < 6; i++) {
+    float r[6][WT];
+    for (int k = 0; k < WT; k++) {
+      float d0 = t[i][0][k], d1 = t[i][1][k], d2 = t[i][2][k], d3 = t[i][3][k], d4 = t[i][4][k], d5 = t[i][5][k];
+      r[0][k] = 4 * d0 - 5 * d2 + d4;
+      r[1][k] = -4 * d1 - 4 * d2 + d3 + d4;
+      r[2][k] = 4 * d1 - 4 * d2 - d3 + d4;
+      r[3][k] = -2 * d1 - d2 + 2 * d3 + d4;
+      r[4][k] = 2 * d1 - d2 - 2 * d3 + d4;
+      r[5][k] = 4 * d1 - 5 * d3 + d5;
+    }
+    for (int j = 0; j < 6; j++) memcpy(v + (i * 6 + j) * xi_stride, r[j], (size_t)ntiles * sizeof(float));
+  }
+}
+
+/* The inverse: 36 values per tile (m + xi * xi_stride, tiles contiguous)
+ * to 4x4 outputs; out_rows[i] (NULL past the plane) gets columns
+ * [col0, col0 + 4 * ntiles) clipped to w. */
+static void winograd_output(const float *m, int64_t xi_stride, int ntiles, float *const *out_rows, int64_t col0,
+                            int64_t w) {
+  float t[4][6][WT], o[4][4][WT];
+  for (int j = 0; j < 6; j++)
+    for (int k = 0; k < WT; k++) {
+      float m0 = m[(0 * 6 + j) * xi_stride + (k < ntiles ? k : 0)], m1 = m[(1 * 6 + j) * xi_stride + (k < ntiles ? k : 0)],
+            m2 = m[(2 * 6 + j) * xi_stride + (k < ntiles ? k : 0)], m3 = m[(3 * 6 + j) * xi_stride + (k < ntiles ? k : 0)],
+            m4 = m[(4 * 6 + j) * xi_stride + (k < ntiles ? k : 0)], m5 = m[(5 * 6 + j) * xi_stride + (k < ntiles ? k : 0)];
+      t[0][j][k] = m0 + m1 + m2 + m3 + m4;
+      t[1][j][k] = m1 - m2 + 2 * m3 - 2 * m4;
+      t[2][j][k] = m1 + m2 + 4 * m3 + 4 * m4;
+      t[3][j][k] = m1 - m2 + 8 * m3 - 8 * m4 + m5;
+    }
+  for (int i = 0; i < 4; i++)
+    for (int k = 0; k < WT; k++) {
+      float m0 = t[i][0][k], m1 = t[i][1][k], m2 = t[i][2][k], m3 = t[i][3][k], m4 = t[i][4][k], m5 = t[i][5][k];
+      o[i][0][k] = m0 + m1 + m2 + m3 + m4;
+      o[i][1][k] = m1 - m2 + 2 * m3 - 2 * m4;
+      o[i][2][k] = m1 + m2 + 4 * m3 + 4 * m4;
+      o[i][3][k] = m1 - m2 + 8 * m3 - 8 * m4 + m5;
+    }
+  for (int i = 0; i < 4; i++) {
+    float *r = out_rows[i];
+    if (!r) continue;
+    for (int k = 0; k < ntiles; k++)
+      for (int j = 0; j < 4; j++) {
+        int64_t c = col0 + 4 * k + j;
+        if (c < w) r[c] = o[i][j][k];
+      }
+  }
+}
+
+void SIMD_CAT(rn_cpu_gemm_tile, CPU_SIMD_SUFFIX)(int64_t k_depth, const float *a, const float *b, int64_t bstride,
+                                                 float *c, int64_t ldc, int mr, int nr);
+
 const cpu_simd SIMD_TABLE = {
     SIMD_STR(CPU_SIMD_SUFFIX), epilogue, activation, depthwise, maxpool, sum, add, mul, add_scalar, mul_scalar,
-    softmax_row,
+    softmax_row, winograd_input, winograd_output, SIMD_CAT(rn_cpu_gemm_tile, CPU_SIMD_SUFFIX),
+    GEMM_MR, GEMM_NR,
 };

@@ -56,7 +56,20 @@ typedef struct cpu_simd {
   void (*mul_scalar)(const float *a, float b, float *y, int64_t n);
   /* Softmax of one row of n values (n >= 1). */
   void (*softmax_row)(const float *x, float *y, int64_t n);
+  /* Winograd F(4x4, 3x3) input and output transforms of up to CPU_WINO_TILES
+   * tiles of one tile row (see simd.c). */
+  void (*winograd_input)(const float *const *rows, int64_t col0, int64_t w, int ntiles, float *v, int64_t xi_stride);
+  void (*winograd_output)(const float *m, int64_t xi_stride, int ntiles, float *const *out_rows, int64_t col0,
+                          int64_t w);
+  /* The GEMM micro-kernel (gemm_tile.c): C[mr x nr] = A panel [K][gemm_mr]
+   * times B panel (row k at b + k*bstride, gemm_nr floats), mr <= gemm_mr,
+   * nr <= gemm_nr. */
+  void (*gemm_tile)(int64_t k_depth, const float *a, const float *b, int64_t bstride, float *c, int64_t ldc, int mr,
+                    int nr);
+  int gemm_mr, gemm_nr;
 } cpu_simd;
+
+#define CPU_WINO_TILES 16
 
 /* Fills the per-column ranges of g (its kw must be <= 16). */
 void rn_cpu_window_ranges(cpu_window *g);

@@ -591,6 +591,19 @@ int main(int argc, char **argv) {
 
   for (int i = 0; i < 400; i++) conv_random(env, i % 5);
 
+  /* 3x3 stride-1 convolutions big enough for Winograd: partial tiles, every
+   * pad combination, batches. */
+  for (int i = 0; i < 60; i++) {
+    conv_params q = {0};
+    q.dtype = RN_DTYPE_FLOAT;
+    q.opset = 17;
+    q.n = rnd_int(1, 3), q.c = rnd_int(8, 40), q.m = rnd_int(8, 40), q.h = rnd_int(5, 30), q.w = rnd_int(5, 30);
+    q.groups = 1, q.kh = q.kw = 3, q.sh = q.sw = 1, q.dh = q.dw = 1, q.bias = rnd() % 2, q.weight_const = 1;
+    for (int k = 0; k < 4; k++) q.pads[k] = rnd_int(0, 2);
+    q.set_kernel_shape = rnd() % 2;
+    conv_case(env, &q, 1);
+  }
+
   /* Gemm: every trans/alpha/beta/C shape combination, then random sizes. */
   for (int ta = 0; ta < 2; ta++)
     for (int tb = 0; tb < 2; tb++)

@@ -1,0 +1,61 @@
+/* The GEMM micro-kernel behind the plugin's convolutions, compiled once per
+ * target like simd.c (same -DCPU_SIMD_SUFFIX). It computes one MR x NR tile
+ * of C = A * B over the whole depth K, with
+ *   - A packed once per plan (prepare): a panel of MR rows stored [K][MR];
+ *   - B a panel of NR columns whose row k starts at b + k * bstride: the
+ *     input itself for 1x1 convolutions (bstride = H*W), or an im2col panel
+ *     built straight into this layout (bstride = NR), so no copy is made
+ *     beyond the one im2col needs anyway.
+ * The MR x NR accumulators stay in vector registers for all of K: GCC's
+ * vector extensions give one source for AVX-512 (16 lanes), AVX2 (8) and
+ * SSE2 (4). */
+#include <string.h>
+
+#include "gemm_tile.h"
+#include "simd.h"
+
+#define TILE_CAT2(a, b) a##_##b
+#define TILE_CAT(a, b) TILE_CAT2(a, b)
+
+#define VW GEMM_VW
+#define MR GEMM_MR
+#define NV GEMM_NV
+#define NR GEMM_NR
+
+typedef float vf __attribute__((vector_size(VW * sizeof(float))));
+
+void TILE_CAT(rn_cpu_gemm_tile, CPU_SIMD_SUFFIX)(int64_t k_depth, const float *a, const float *b, int64_t bstride,
+                                                 float *c, int64_t ldc, int mr, int nr);
+
+void TILE_CAT(rn_cpu_gemm_tile, CPU_SIMD_SUFFIX)(int64_t k_depth, const float *a, const float *b, int64_t bstride,
+                                                 float *c, int64_t ldc, int mr, int nr) {
+  /* One named variable per accumulator: GCC keeps them in registers (an
+   * array would live on the stack). */
+#define DECLARE(r) vf c##r##_0 = {0}, c##r##_1 = {0};
+#define STEP(r)                            \
+  {                                        \
+    const float av = ak[r];                \
+    c##r##_0 += av * b0;                   \
+    c##r##_1 += av * b1;                   \
+  }
+#define STORE(r)                                        \
+  memcpy(tile[r], &c##r##_0, sizeof(vf));               \
+  memcpy(tile[r] + VW, &c##r##_1, sizeof(vf));
+  GEMM_ROWS(DECLARE)
+  for (int64_t k = 0; k < k_depth; k++) {
+    vf b0, b1;
+    memcpy(&b0, b + k * bstride, sizeof b0);
+    memcpy(&b1, b + k * bstride + VW, sizeof b1);
+    const float *ak = a + k * MR;
+    GEMM_ROWS(STEP)
+  }
+  float tile[MR][NR];
+  GEMM_ROWS(STORE)
+  if (nr == NR)
+    for (int r = 0; r < mr; r++) memcpy(c + r * ldc, tile[r], sizeof tile[r]);
+  else
+    for (int r = 0; r < mr; r++) memcpy(c + r * ldc, tile[r], (size_t)nr * sizeof(float));
+#undef DECLARE
+#undef STEP
+#undef STORE
+}

@@ -1,0 +1,173 @@
+/* Winograd F(4x4, 3x3) convolution (Lavin & Gray, "Fast Algorithms for
+ * Convolutional Neural Networks", 2016): each 4x4 output tile comes from a
+ * 6x6 input tile with 36 multiplies per (input, output) channel pair
+ * instead of 144, i.e. 4x fewer. The multiplies are 36 independent GEMMs
+ *     M[xi] (M x T) = U[xi] (M x C) * V[xi] (C x T),   xi = 0..35,
+ * with U the transformed weights (once, in prepare), V the transformed
+ * input tiles and T the number of tiles (all images of the batch). A run
+ * has three parallel phases: input transform (by channel), the GEMMs (by
+ * xi and block of output channels), output transform + epilogue (by output
+ * channel). The GEMMs run on the plugin's micro-kernel: U is packed into its
+ * row panels in prepare, and the input transform writes V straight into its
+ * column panels [xi][tile panel][C][NR]. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu.h"
+#include "winograd.h"
+
+/* G g G^T for one 3x3 kernel g; u is 6x6, row-major. */
+static void transform_kernel(const float *g, float *u) {
+  static const double G[6][3] = {{1.0 / 4, 0, 0},
+                                 {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                                 {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                 {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                                 {1.0 / 24, -1.0 / 12, 1.0 / 6},
+                                 {0, 0, 1}};
+  double t[6][3];
+  for (int i = 0; i < 6; i++)
+    for (int j = 0; j < 3; j++) t[i][j] = G[i][0] * g[j] + G[i][1] * g[3 + j] + G[i][2] * g[6 + j];
+  for (int i = 0; i < 6; i++)
+    for (int j = 0; j < 6; j++) u[i * 6 + j] = (float)(t[i][0] * G[j][0] + t[i][1] * G[j][1] + t[i][2] * G[j][2]);
+}
+
+int rn_cpu_winograd_fits(int64_t n, int64_t c, int64_t m, int64_t oh, int64_t ow) {
+  int64_t tiles = n * ((oh + 3) / 4) * ((ow + 3) / 4);
+  /* Few tiles: the 36 transformed weight matrices (4x the weight bytes)
+   * cost more to stream than the multiplies saved. */
+  return tiles >= 16 && c >= 8 && m >= 8 && cpu_fits(36 * c * tiles) && cpu_fits(36 * m * tiles);
+}
+
+static int64_t div_up(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+float *rn_cpu_winograd_weights(const cpu_winograd *g, const float *w) {
+  const int64_t mr = g->simd->gemm_mr, mpanels = div_up(g->m, mr), c = g->c;
+  float *u = aligned_alloc(64, ((size_t)(36 * mpanels * mr * c) * sizeof(float) + 63) / 64 * 64);
+  if (!u) return NULL;
+  float t[36];
+  /* U[xi] as row panels: u[((xi * mpanels + panel) * C + ci) * MR + r]. */
+  for (int64_t o = 0; o < mpanels * mr; o++)
+    for (int64_t i = 0; i < c; i++) {
+      if (o < g->m) transform_kernel(w + (o * c + i) * 9, t);
+      else memset(t, 0, sizeof t);
+      for (int xi = 0; xi < 36; xi++) u[((xi * mpanels + o / mr) * c + i) * mr + o % mr] = t[xi];
+    }
+  return u;
+}
+
+/* Tiles of all images, and their column panels. */
+static int64_t tile_count(const cpu_winograd *g) { return g->n * g->th * g->tw; }
+static int64_t tile_panels(const cpu_winograd *g) { return div_up(tile_count(g), g->simd->gemm_nr); }
+
+size_t rn_cpu_winograd_workspace(const cpu_winograd *g) {
+  const int64_t padded = tile_panels(g) * g->simd->gemm_nr;
+  return (size_t)(36 * padded * g->c + 36 * tile_count(g) * g->m) * sizeof(float);
+}
+
+typedef struct wino_run {
+  const cpu_winograd *g;
+  const float *x, *u, *bias, *z;
+  float *y, *v, *mo; /* V [36][tile panel][C][NR], M [36][M][T] */
+  int64_t tiles;     /* T */
+  int64_t per_task;
+  int64_t row_panels; /* GEMM tasks: output-channel panels per task */
+} wino_run;
+
+static void input_task(void *arg, int task, int thread) {
+  (void)thread;
+  const wino_run *r = arg;
+  const cpu_winograd *g = r->g;
+  const int64_t nr = g->simd->gemm_nr, planes = g->n * g->c, xi_stride = tile_panels(g) * g->c * nr;
+  for (int64_t p = task * r->per_task; p < (task + 1) * r->per_task && p < planes; p++) {
+    const int64_t img = p / g->c, ch = p % g->c;
+    const float *xp = r->x + p * g->h * g->w;
+    for (int64_t ty = 0; ty < g->th; ty++) {
+      const float *rows[6];
+      for (int i = 0; i < 6; i++) {
+        int64_t yy = ty * 4 - g->pt + i;
+        rows[i] = yy >= 0 && yy < g->h ? xp + yy * g->w : NULL;
+      }
+      for (int64_t tx = 0; tx < g->tw;) {
+        /* A run of tiles that stays in one column panel. */
+        const int64_t t = (img * g->th + ty) * g->tw + tx, lane = t % nr;
+        int64_t n = g->tw - tx;
+        if (n > CPU_WINO_TILES) n = CPU_WINO_TILES;
+        if (n > nr - lane) n = nr - lane;
+        float *dst = r->v + ((t / nr) * g->c + ch) * nr + lane;
+        g->simd->winograd_input(rows, tx * 4 - g->pl, g->w, (int)n, dst, xi_stride);
+        tx += n;
+      }
+    }
+  }
+}
+
+/* The lanes of the last column panel past T: zeros, so that the unused
+ * columns the micro-kernel computes stay finite (and fast). */
+static void clear_tail_lanes(const wino_run *r) {
+  const cpu_winograd *g = r->g;
+  const int64_t nr = g->simd->gemm_nr, panels = tile_panels(g), used = r->tiles - (panels - 1) * nr;
+  if (used == nr) return;
+  for (int64_t xi = 0; xi < 36; xi++)
+    for (int64_t c = 0; c < g->c; c++)
+      memset(r->v + ((xi * panels + panels - 1) * g->c + c) * nr + used, 0, (size_t)(nr - used) * sizeof(float));
+}
+
+/* Task = (xi, block of output-channel panels): every tile panel. */
+static void gemm_task(void *arg, int task, int thread) {
+  (void)thread;
+  const wino_run *r = arg;
+  const cpu_winograd *g = r->g;
+  const cpu_simd *v = g->simd;
+  const int64_t mr = v->gemm_mr, nr = v->gemm_nr, mpanels = div_up(g->m, mr), tpanels = tile_panels(g);
+  const int64_t blocks = div_up(mpanels, r->row_panels), xi = task / blocks, blk = task % blocks;
+  const int64_t p0 = blk * r->row_panels, p1 = p0 + r->row_panels < mpanels ? p0 + r->row_panels : mpanels;
+  const float *u = r->u + xi * mpanels * g->c * mr;
+  const float *vx = r->v + xi * tpanels * g->c * nr;
+  float *mo = r->mo + xi * g->m * r->tiles;
+  for (int64_t tp = 0; tp < tpanels; tp++) {
+    const int64_t cols = r->tiles - tp * nr < nr ? r->tiles - tp * nr : nr;
+    for (int64_t p = p0; p < p1; p++) {
+      const int64_t rows = g->m - p * mr < mr ? g->m - p * mr : mr;
+      v->gemm_tile(g->c, u + p * g->c * mr, vx + tp * g->c * nr, nr, mo + p * mr * r->tiles + tp * nr, r->tiles,
+                   (int)rows, (int)cols);
+    }
+  }
+}
+
+static void output_task(void *arg, int task, int thread) {
+  (void)thread;
+  const wino_run *r = arg;
+  const cpu_winograd *g = r->g;
+  const int64_t planes = g->n * g->m, plane = g->oh * g->ow, xi_stride = g->m * r->tiles;
+  for (int64_t p = task * r->per_task; p < (task + 1) * r->per_task && p < planes; p++) {
+    const int64_t img = p / g->m, oc = p % g->m;
+    const float *mp = r->mo + oc * r->tiles + img * g->th * g->tw;
+    float *yp = r->y + p * plane;
+    for (int64_t ty = 0; ty < g->th; ty++) {
+      float *rows[4];
+      for (int i = 0; i < 4; i++) rows[i] = ty * 4 + i < g->oh ? yp + (ty * 4 + i) * g->ow : NULL;
+      for (int64_t tx = 0; tx < g->tw; tx += CPU_WINO_TILES) {
+        int n = (int)(g->tw - tx < CPU_WINO_TILES ? g->tw - tx : CPU_WINO_TILES);
+        g->simd->winograd_output(mp + ty * g->tw + tx, xi_stride, n, rows, tx * 4, g->ow);
+      }
+    }
+    g->simd->epilogue(yp, plane, r->bias[oc], r->z ? r->z + p * plane : NULL, &g->act);
+  }
+}
+
+void rn_cpu_winograd_run(const cpu_winograd *g, int threads, const float *x, const float *u, const float *bias,
+                         const float *z, float *y, float *workspace) {
+  wino_run r = {g, x, u, bias, z, y, workspace, NULL, tile_count(g), 0, 0};
+  r.mo = r.v + 36 * tile_panels(g) * g->simd->gemm_nr * g->c;
+  clear_tail_lanes(&r);
+  int64_t planes = g->n * g->c, tasks = planes < threads * 4 ? planes : threads * 4;
+  r.per_task = (planes + tasks - 1) / tasks;
+  rn_cpu_parallel(threads, (int)((planes + r.per_task - 1) / r.per_task), input_task, &r);
+  /* 36 GEMMs; split their rows too when the threads would not share 36 evenly. */
+  const int64_t mpanels = div_up(g->m, g->simd->gemm_mr);
+  r.row_panels = threads > 1 && 36 % threads != 0 ? div_up(mpanels, 4) : mpanels;
+  rn_cpu_parallel(threads, (int)(36 * div_up(mpanels, r.row_panels)), gemm_task, &r);
+  planes = g->n * g->m, tasks = planes < threads * 4 ? planes : threads * 4;
+  r.per_task = (planes + tasks - 1) / tasks;
+  rn_cpu_parallel(threads, (int)((planes + r.per_task - 1) / r.per_task), output_task, &r);
+}

@@ -1,0 +1,30 @@
+/* Winograd F(4x4, 3x3) for stride-1, undilated, ungrouped 3x3 convolutions
+ * (winograd.c). */
+#ifndef RN_CPU_WINOGRAD_H
+#define RN_CPU_WINOGRAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "simd.h"
+
+typedef struct cpu_winograd {
+  int64_t n, c, m, h, w, oh, ow;
+  int64_t pt, pl; /* top and left pads */
+  int64_t th, tw; /* tiles per image: ceil(oh / 4) x ceil(ow / 4) */
+  cpu_act act;
+  const cpu_simd *simd;
+} cpu_winograd;
+
+/* True when Winograd should beat im2col + GEMM for these sizes. */
+int rn_cpu_winograd_fits(int64_t n, int64_t c, int64_t m, int64_t oh, int64_t ow);
+/* The 36 transformed weight matrices of W [M, C, 3, 3], packed into the
+ * micro-kernel's row panels (aligned_alloc'd; NULL when out of memory). */
+float *rn_cpu_winograd_weights(const cpu_winograd *g, const float *w);
+/* Workspace bytes a run needs. */
+size_t rn_cpu_winograd_workspace(const cpu_winograd *g);
+/* y = act(conv(x) + bias + z) (z may be NULL). */
+void rn_cpu_winograd_run(const cpu_winograd *g, int threads, const float *x, const float *u, const float *bias,
+                         const float *z, float *y, float *workspace);
+
+#endif
