@@ -150,15 +150,21 @@ typedef struct conv_state {
 
 /* FusedConv's activation attributes; 0 = understood. */
 static int read_activation(const rn_plugin_host *h, const rn_plugin_node *node, cpu_act *act) {
+  /* name, kind, parameter count, their ONNX defaults (when the attribute is absent) */
   static const struct {
     const char *name;
     cpu_act_kind kind;
     int n_params;
-  } acts[] = {{"", CPU_ACT_NONE, 0},           {"Relu", CPU_ACT_RELU, 0},
-              {"Clip", CPU_ACT_CLIP, 2},       {"Sigmoid", CPU_ACT_SIGMOID, 0},
-              {"SiLU", CPU_ACT_SILU, 0},       {"HardSigmoid", CPU_ACT_HARDSIGMOID, 2},
-              {"LeakyRelu", CPU_ACT_LEAKYRELU, 1}, {"HardSwish", CPU_ACT_HARDSWISH, 0},
-              {"Tanh", CPU_ACT_TANH, 0}};
+    float def[2];
+  } acts[] = {{"", CPU_ACT_NONE, 0, {0, 0}},
+              {"Relu", CPU_ACT_RELU, 0, {0, 0}},
+              {"Clip", CPU_ACT_CLIP, 2, {-INFINITY, INFINITY}},
+              {"Sigmoid", CPU_ACT_SIGMOID, 0, {0, 0}},
+              {"SiLU", CPU_ACT_SILU, 0, {0, 0}},
+              {"HardSigmoid", CPU_ACT_HARDSIGMOID, 2, {0.2f, 0.5f}},
+              {"LeakyRelu", CPU_ACT_LEAKYRELU, 1, {0.01f, 0}},
+              {"HardSwish", CPU_ACT_HARDSWISH, 0, {0, 0}},
+              {"Tanh", CPU_ACT_TANH, 0, {0, 0}}};
   memset(act, 0, sizeof *act);
   if (!is_fused(h, node)) return 0;
   const char *name = h->attr_string(node, "activation", "");
@@ -167,10 +173,11 @@ static int read_activation(const rn_plugin_host *h, const rn_plugin_node *node, 
   for (size_t i = 0; name && i < sizeof acts / sizeof acts[0]; i++) {
     if (strcmp(name, acts[i].name) != 0) continue;
     act->kind = acts[i].kind;
-    if (acts[i].n_params == 0) return 0;
-    if (np < acts[i].n_params || !p) return 1;
+    act->a = acts[i].def[0], act->b = acts[i].def[1];
+    if (np < 0 || acts[i].n_params == 0) return 0;
+    if (np != acts[i].n_params || !p) return 1;
     act->a = p[0];
-    act->b = acts[i].n_params > 1 ? p[1] : 0.0f;
+    if (np > 1) act->b = p[1];
     return 0;
   }
   return 1;
@@ -293,6 +300,8 @@ int rn_cpu_conv_prepare(const rn_plugin_host *host, const rn_plugin_node *node, 
     wn->kh = g->kh, wn->kw = g->kw, wn->sh = g->sh, wn->sw = g->sw, wn->dh = g->dh, wn->dw = g->dw;
     wn->pt = g->pt, wn->pl = g->pl;
     rn_cpu_window_ranges(wn);
+    s->ws_per_thread = (size_t)round_up(rn_cpu_depthwise_scratch(wn), 16);
+    s->ws = s->ws_per_thread * (size_t)s->threads * sizeof(float);
   } else if (g->kh == 3 && g->kw == 3 && g->sh == 1 && g->sw == 1 && g->dh == 1 && g->dw == 1 && g->g == 1 &&
              s->weight && getenv("RN_CPU_NO_WINOGRAD") == NULL &&
              rn_cpu_winograd_fits(g->n, g->c, g->m, g->oh, g->ow)) {
@@ -509,7 +518,6 @@ static void gemm_row_task(void *arg, int task, int thread) {
 
 /* Depthwise: tasks are ranges of (image, channel) planes. */
 static void depthwise_task(void *arg, int task, int thread) {
-  (void)thread;
   const conv_run_ctx *r = arg;
   const conv_state *s = r->s;
   const conv_geom *g = &s->g;
@@ -518,7 +526,7 @@ static void depthwise_task(void *arg, int task, int thread) {
   for (int64_t p = task * per; p < (task + 1) * per && p < total; p++) {
     const int64_t c = p % g->c;
     s->simd->depthwise(&s->win, r->x + p * plane_in, r->w + c * kk, r->bias[c], r->z ? r->z + p * plane : NULL,
-                       &s->act, r->y + p * plane);
+                       &s->act, r->y + p * plane, r->ws + (size_t)thread * s->ws_per_thread);
   }
 }
 

@@ -76,56 +76,45 @@ static void epilogue(float *y, int64_t n, float bias, const float *z, const cpu_
   if (act->kind != CPU_ACT_NONE) activation(y, y, n, act);
 }
 
-/* yr[o] += sum_j w[j] * xr[o*s + j*d + base] for o in [lo, hi): the common
- * shapes get loops with compile-time strides; the rest one pass per tap. */
-static void dw_row(const cpu_window *g, const float *restrict xr, const float *restrict w, float *restrict yr) {
-  const int64_t base = -g->pl, lo = g->all_lo, hi = g->all_hi;
-  if (g->dw == 1 && g->kw == 3 && g->sw == 1) {
-    const float w0 = w[0], w1 = w[1], w2 = w[2];
-    const float *p = xr + base;
-    for (int64_t o = lo; o < hi; o++) yr[o] += w0 * p[o] + w1 * p[o + 1] + w2 * p[o + 2];
-  } else if (g->dw == 1 && g->kw == 3 && g->sw == 2) {
-    const float w0 = w[0], w1 = w[1], w2 = w[2];
-    const float *p = xr + base;
-    for (int64_t o = lo; o < hi; o++) yr[o] += w0 * p[2 * o] + w1 * p[2 * o + 1] + w2 * p[2 * o + 2];
-  } else if (g->dw == 1 && g->kw == 5 && g->sw == 1) {
-    const float w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4];
-    const float *p = xr + base;
-    for (int64_t o = lo; o < hi; o++)
-      yr[o] += w0 * p[o] + w1 * p[o + 1] + w2 * p[o + 2] + w3 * p[o + 3] + w4 * p[o + 4];
-  } else if (g->dw == 1 && g->kw == 5 && g->sw == 2) {
-    const float w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4];
-    const float *p = xr + base;
-    for (int64_t o = lo; o < hi; o++)
-      yr[o] += w0 * p[2 * o] + w1 * p[2 * o + 1] + w2 * p[2 * o + 2] + w3 * p[2 * o + 3] + w4 * p[2 * o + 4];
-  } else {
-    for (int64_t j = 0; j < g->kw; j++) {
-      const float wv = w[j], *p = xr + j * g->dw + base;
-      const int64_t s = g->sw;
-      for (int64_t o = lo; o < hi; o++) yr[o] += wv * p[o * s];
-    }
-  }
-  /* Border columns: only the taps that fall inside the row. */
-  for (int64_t j = 0; j < g->kw; j++) {
-    const float wv = w[j], *p = xr + j * g->dw + base;
-    int64_t a = g->col_lo[j], b = g->col_hi[j];
-    for (int64_t o = a; o < b && o < lo; o++) yr[o] += wv * p[o * g->sw];
-    for (int64_t o = a > hi ? a : hi; o < b; o++) yr[o] += wv * p[o * g->sw];
-  }
-}
-
+/* Depthwise convolution of one channel on a zero-padded copy of its plane.
+ * When both strides are s, output (oy, ox) reads xp[s * (oy * wp + ox) +
+ * i*dh*wp + j*dw], so the whole plane is one long loop per tap over
+ * idx = oy * wp + ox, outputs laid out at the padded width (the extra
+ * columns are computed and dropped): long vector loops even for 7x7 planes. */
 static void depthwise(const cpu_window *g, const float *x, const float *w, float bias, const float *z,
-                      const cpu_act *act, float *y) {
-  const int64_t plane = g->oh * g->ow;
-  memset(y, 0, (size_t)plane * sizeof *y);
-  for (int64_t oy = 0; oy < g->oh; oy++) {
-    float *yr = y + oy * g->ow;
-    for (int64_t i = 0; i < g->kh; i++) {
-      int64_t iy = oy * g->sh - g->pt + i * g->dh;
-      if (iy >= 0 && iy < g->h) dw_row(g, x + iy * g->w, w + i * g->kw, yr);
-    }
+                      const cpu_act *act, float *y, float *scratch) {
+  const int64_t wp = g->wp, hp = g->hp, s = g->sw; /* s: the stride when sh == sw */
+  float *xp = scratch, *acc = scratch + hp * wp;
+  memset(xp, 0, (size_t)(hp * wp) * sizeof *xp);
+  for (int64_t r = 0; r < g->h; r++) memcpy(xp + (r + g->pt) * wp + g->pl, x + r * g->w, (size_t)g->w * sizeof *x);
+  if (g->sh == g->sw) {
+    const int64_t row = wp, n = g->oh * row;
+    memset(acc, 0, (size_t)n * sizeof *acc);
+    for (int64_t i = 0; i < g->kh; i++)
+      for (int64_t j = 0; j < g->kw; j++) {
+        const float wv = w[i * g->kw + j];
+        const float *restrict src = xp + i * g->dh * wp + j * g->dw;
+        float *restrict dst = acc;
+        if (s == 1)
+          for (int64_t k = 0; k < n; k++) dst[k] += wv * src[k];
+        else if (s == 2)
+          for (int64_t k = 0; k < n; k++) dst[k] += wv * src[2 * k];
+        else
+          for (int64_t k = 0; k < n; k++) dst[k] += wv * src[s * k];
+      }
+    for (int64_t oy = 0; oy < g->oh; oy++) memcpy(y + oy * g->ow, acc + oy * row, (size_t)g->ow * sizeof *y);
+  } else {
+    memset(y, 0, (size_t)(g->oh * g->ow) * sizeof *y);
+    for (int64_t oy = 0; oy < g->oh; oy++)
+      for (int64_t i = 0; i < g->kh; i++)
+        for (int64_t j = 0; j < g->kw; j++) {
+          const float wv = w[i * g->kw + j];
+          const float *restrict src = xp + (oy * g->sh + i * g->dh) * wp + j * g->dw;
+          float *restrict dst = y + oy * g->ow;
+          for (int64_t k = 0; k < g->ow; k++) dst[k] += wv * src[s * k];
+        }
   }
-  epilogue(y, plane, bias, z, act);
+  epilogue(y, g->oh * g->ow, bias, z, act);
 }
 
 static void maxpool(const cpu_window *g, const float *x, float *y) {

@@ -34,6 +34,9 @@ typedef struct cpu_window {
    * j falls inside the input row; [all_lo, all_hi): columns where all do. */
   int64_t col_lo[16], col_hi[16];
   int64_t all_lo, all_hi;
+  /* The zero-padded copy of an input plane the depthwise kernel works on:
+   * hp rows of wp floats. */
+  int64_t hp, wp;
 } cpu_window;
 
 typedef struct cpu_simd {
@@ -42,9 +45,10 @@ typedef struct cpu_simd {
   void (*epilogue)(float *y, int64_t n, float bias, const float *z, const cpu_act *act);
   /* y[i] = act(x[i]) (x may equal y). */
   void (*activation)(const float *x, float *y, int64_t n, const cpu_act *act);
-  /* One channel of a depthwise convolution, with its epilogue. */
+  /* One channel of a depthwise convolution, with its epilogue; scratch
+   * holds rn_cpu_depthwise_scratch(g) floats. */
   void (*depthwise)(const cpu_window *g, const float *x, const float *w, float bias, const float *z,
-                    const cpu_act *act, float *y);
+                    const cpu_act *act, float *y, float *scratch);
   /* One channel of max pooling (padding never wins). */
   void (*maxpool)(const cpu_window *g, const float *x, float *y);
   /* Sum of x[0..n). */
@@ -71,8 +75,10 @@ typedef struct cpu_simd {
 
 #define CPU_WINO_TILES 16
 
-/* Fills the per-column ranges of g (its kw must be <= 16). */
+/* Fills the per-column ranges and padded sizes of g (its kw must be <= 16). */
 void rn_cpu_window_ranges(cpu_window *g);
+/* Floats of scratch the depthwise kernel needs per channel. */
+int64_t rn_cpu_depthwise_scratch(const cpu_window *g);
 
 /* The best table for this CPU (chosen once). */
 const cpu_simd *rn_cpu_simd(void);

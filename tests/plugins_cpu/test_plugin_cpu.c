@@ -235,19 +235,34 @@ typedef struct conv_params {
   int n, c, m, h, w, groups, kh, kw, sh, sw, dh, dw, pads[4], bias, set_kernel_shape, weight_const, opset;
   const char *auto_pad;
   rn_dtype dtype;
+  /* FusedConv (domain rn): activation (index into fused_acts, 0 = none) and
+   * Z: 0 none, 1 the output's shape, 2 [1, M, 1, 1] (broadcast: reference). */
+  int fused, act, z;
 } conv_params;
+
+static const struct {
+  const char *name;
+  int n_params;
+  float params[2];
+} fused_acts[] = {{"", 0, {0, 0}},           {"Relu", 0, {0, 0}},       {"Clip", 2, {0.0f, 6.0f}},
+                  {"Sigmoid", 0, {0, 0}},    {"SiLU", 0, {0, 0}},       {"HardSigmoid", 2, {0.3f, 0.4f}},
+                  {"LeakyRelu", 1, {0.1f, 0}}, {"HardSwish", 0, {0, 0}}, {"Tanh", 0, {0, 0}},
+                  {"Clip", 0, {0, 0}},       {"LeakyRelu", 0, {0, 0}}}; /* the last two: default params */
+enum { N_FUSED_ACTS = sizeof fused_acts / sizeof fused_acts[0] };
 
 static void conv_case(const rn_env *env, const conv_params *p, int expect_plugin) {
   char desc[256];
   snprintf(desc, sizeof desc,
-           "Conv%d x[%d,%d,%d,%d] w[%d,%d,%d,%d] g%d s%d,%d d%d,%d pads %d,%d,%d,%d %s bias%d wconst%d %s", p->opset,
-           p->n, p->c, p->h, p->w, p->m, p->c / p->groups, p->kh, p->kw, p->groups, p->sh, p->sw, p->dh, p->dw,
-           p->pads[0], p->pads[1], p->pads[2], p->pads[3], p->auto_pad ? p->auto_pad : "-", p->bias,
-           p->weight_const, rn_dtype_name(p->dtype));
+           "%s%d x[%d,%d,%d,%d] w[%d,%d,%d,%d] g%d s%d,%d d%d,%d pads %d,%d,%d,%d %s bias%d wconst%d %s act '%s'%s z%d",
+           p->fused ? "FusedConv" : "Conv", p->opset, p->n, p->c, p->h, p->w, p->m, p->c / p->groups, p->kh, p->kw,
+           p->groups, p->sh, p->sw, p->dh, p->dw, p->pads[0], p->pads[1], p->pads[2], p->pads[3],
+           p->auto_pad ? p->auto_pad : "-", p->bias, p->weight_const, rn_dtype_name(p->dtype), fused_acts[p->act].name,
+           fused_acts[p->act].n_params ? "" : "(defaults)", p->z);
   node_case c;
   memset(&c, 0, sizeof c);
-  c.op = "Conv";
-  c.opset = p->opset;
+  c.op = p->fused ? "FusedConv" : "Conv";
+  c.domain = p->fused ? "rn" : NULL;
+  c.opset = p->fused ? 1 : p->opset;
   c.dtype = p->dtype;
   c.expect_plugin = expect_plugin;
   int64_t xd[4] = {p->n, p->c, p->h, p->w}, wd[4] = {p->m, p->c / p->groups, p->kh, p->kw}, bd[1] = {p->m};
@@ -255,6 +270,22 @@ static void conv_case(const rn_env *env, const conv_params *p, int expect_plugin
   set_operand(&c.ops[1], "W", 4, wd, p->weight_const);
   c.n_ops = 2;
   if (p->bias) set_operand(&c.ops[c.n_ops++], "B", 1, bd, p->weight_const);
+  if (p->fused && p->z) { /* explicit pads only: the output size is simple */
+    int64_t zd[4] = {p->n, p->m, (p->h + p->pads[0] + p->pads[2] - ((p->kh - 1) * p->dh + 1)) / p->sh + 1,
+                     (p->w + p->pads[1] + p->pads[3] - ((p->kw - 1) * p->dw + 1)) / p->sw + 1};
+    if (p->z == 2) zd[0] = 1, zd[2] = 1, zd[3] = 1;
+    c.n_ops = 3; /* B omitted when absent */
+    set_operand(&c.ops[3], "Z", 4, zd, 0);
+    c.n_ops = 4;
+  }
+  if (p->fused && (p->act || rnd() % 2)) {
+    c.str_name = "activation", c.str_val = fused_acts[p->act].name;
+    if (fused_acts[p->act].n_params) {
+      c.float_list_name = "activation_params";
+      c.n_float_list = fused_acts[p->act].n_params;
+      memcpy(c.float_list, fused_acts[p->act].params, sizeof fused_acts[p->act].params);
+    }
+  }
   if (p->groups != 1 || rnd() % 2) add_int(&c, "group", p->groups);
   int64_t v[4];
   if (p->set_kernel_shape) {
@@ -279,7 +310,7 @@ static void conv_case(const rn_env *env, const conv_params *p, int expect_plugin
   check_case(env, &c, desc);
 }
 
-static void conv_random(const rn_env *env, int kind) {
+static void conv_random(const rn_env *env, int kind, int fused) {
   static const int kernels[4] = {1, 3, 5, 7};
   static const char *const pads_modes[5] = {NULL, "NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"};
   static const int opsets[4] = {1, 11, 17, 21};
@@ -294,6 +325,10 @@ static void conv_random(const rn_env *env, int kind) {
   p.dh = rnd_int(1, 2), p.dw = rnd() % 3 ? p.dh : rnd_int(1, 2);
   p.auto_pad = pads_modes[rnd() % 5];
   if (rnd() % 2) p.auto_pad = NULL; /* explicit pads half of the time */
+  if (fused) {
+    p.fused = 1, p.act = rnd_int(0, N_FUSED_ACTS - 1), p.z = rnd_int(0, 2);
+    if (p.z) p.auto_pad = NULL;
+  }
   switch (kind) {
   case 0: /* groups 1 */
     p.groups = 1, p.c = rnd_int(1, 9), p.m = rnd_int(1, 11);
@@ -306,7 +341,7 @@ static void conv_random(const rn_env *env, int kind) {
     break;
   case 3: /* 1x1, stride 1, no pads (the direct GEMM path) */
     p.groups = rnd() % 3 ? 1 : 2, p.c = p.groups * rnd_int(1, 17), p.m = p.groups * rnd_int(1, 17);
-    p.kh = p.kw = 1, p.sh = p.sw = 1, p.auto_pad = rnd() % 2 ? NULL : "VALID";
+    p.kh = p.kw = 1, p.sh = p.sw = 1, p.auto_pad = rnd() % 2 || p.z ? NULL : "VALID";
     break;
   default: /* depthwise with a channel multiplier (im2col path) */
     p.c = rnd_int(1, 6), p.groups = p.c, p.m = p.c * rnd_int(2, 3);
@@ -328,7 +363,7 @@ static void conv_random(const rn_env *env, int kind) {
   p.bias = rnd() % 2;
   p.set_kernel_shape = rnd() % 2;
   p.weight_const = rnd() % 4 != 0;
-  conv_case(env, &p, 1);
+  conv_case(env, &p, p.z == 2 ? 0 : 1);
 }
 
 /* ------------------------------------------------------------------ Gemm */
@@ -589,7 +624,8 @@ int main(int argc, char **argv) {
   p.dtype = RN_DTYPE_DOUBLE;
   conv_case(env, &p, 0);
 
-  for (int i = 0; i < 400; i++) conv_random(env, i % 5);
+  for (int i = 0; i < 400; i++) conv_random(env, i % 5, 0);
+  for (int i = 0; i < 300; i++) conv_random(env, i % 5, 1);
 
   /* 3x3 stride-1 convolutions big enough for Winograd: partial tiles, every
    * pad combination, batches. */
