@@ -141,8 +141,15 @@ typedef struct conv_state {
   cpu_window win;        /* depthwise */
   cpu_winograd wino;     /* Winograd */
   float *wino_weights;   /* its transformed weights */
-  float *packed;         /* PATH_PACKED: weights as micro-kernel panels [group][panel][K][MR] */
-  int64_t col_panels, row_panels; /* PATH_PACKED task grid: panels per task */
+  /* PATH_PACKED (implicit GEMM, see plan_packed): */
+  float *packed;         /* weights as micro-kernel panels [group][panel][K][MR], K tap-major */
+  int64_t col_panels, row_panels; /* task grid: panels per task */
+  int direct;            /* 1x1, stride 1, no pads: B is the input itself */
+  int64_t wq, hq, pplane; /* phase planes: width, height, size */
+  int64_t ext;           /* output positions at the phase width per image: OH * wq */
+  int64_t phase_floats;  /* the phase buffer per image */
+  int n_taps;
+  int64_t *tap_off;      /* per tap: offset of its B rows in an image's phase buffer */
   const cpu_simd *simd;
   size_t ws_per_thread;  /* floats */
   size_t ws;             /* bytes */
@@ -234,35 +241,69 @@ static void plan_gemm(conv_state *s) {
   s->ws = s->ws_per_thread * (size_t)s->threads * sizeof(float);
 }
 
-/* PATH_PACKED: packs the weights into panels of MR rows ([K][MR], rows past
- * M/g zero) and picks the task grid. 0 = ok, 1 = out of memory. */
+/* PATH_PACKED: implicit GEMM. The input is copied, zero-padded, into
+ * sh x sw "phase" planes (phase (a, b) holds padded rows a, a+sh, ... and
+ * columns b, b+sw, ...), so that every kernel tap of a strided convolution
+ * reads one phase plane at a fixed offset with stride 1. Output positions
+ * are computed at the phase width wq (columns ox >= OW are computed and
+ * dropped), which makes the B rows of tap t and channel c contiguous:
+ *     B[t*Cg + c][q] = phases[tap_off[t] + c*pplane + q],  q = oy*wq + ox,
+ * read in place by the micro-kernel with one segment per tap. A 1x1
+ * stride-1 unpadded convolution reads the input itself. */
 static int plan_packed(conv_state *s) {
   const conv_geom *g = &s->g;
-  const int64_t kdim = g->cg * g->kh * g->kw, plane = g->oh * g->ow, images = g->n * g->g;
+  const int64_t kdim = g->cg * g->kh * g->kw, images = g->n * g->g, taps = g->kh * g->kw;
   const int64_t mr = s->simd->gemm_mr, nr = s->simd->gemm_nr, mpanels = div_up(g->mg, mr);
+  s->n_taps = (int)taps;
+  s->tap_off = malloc((size_t)taps * sizeof *s->tap_off);
   s->packed = aligned_alloc(64, (size_t)round_up(g->g * mpanels * kdim * mr * (int64_t)sizeof(float), 64));
-  if (!s->packed) return 1;
+  if (!s->packed || !s->tap_off) return 1;
+  /* A, tap-major: k = (i*kw + j) * Cg + c. */
   for (int64_t gi = 0; gi < g->g; gi++)
     for (int64_t p = 0; p < mpanels; p++) {
       float *dst = s->packed + (gi * mpanels + p) * kdim * mr;
-      for (int64_t k = 0; k < kdim; k++)
-        for (int64_t r = 0; r < mr; r++) {
-          int64_t m = p * mr + r;
-          dst[k * mr + r] = m < g->mg ? s->weight[(gi * g->mg + m) * kdim + k] : 0.0f;
-        }
+      for (int64_t t = 0; t < taps; t++)
+        for (int64_t c = 0; c < g->cg; c++)
+          for (int64_t r = 0; r < mr; r++) {
+            int64_t m = p * mr + r;
+            dst[(t * g->cg + c) * mr + r] = m < g->mg ? s->weight[((gi * g->mg + m) * g->cg + c) * taps + t] : 0.0f;
+          }
+    }
+  s->direct = !s->im2col;
+  int64_t row_off_max = ((g->kh - 1) * g->dh) / g->sh, col_off_max = ((g->kw - 1) * g->dw) / g->sw;
+  if (s->direct) {
+    s->wq = g->w, s->hq = g->h, s->phase_floats = 0;
+  } else {
+    int64_t hpad = g->h + g->pt + g->pb, wpad = g->w + g->pl + g->pr;
+    s->wq = div_up(wpad, g->sw);
+    if (s->wq < g->ow + col_off_max) s->wq = g->ow + col_off_max;
+    s->hq = div_up(hpad, g->sh);
+    if (s->hq < g->oh + row_off_max) s->hq = g->oh + row_off_max;
+    s->hq += 1; /* the dropped columns of the last row read one row further */
+    /* + slack: a tail panel reads up to NR positions past the last one */
+    s->phase_floats = round_up(g->sh * g->sw * g->c * s->hq * s->wq + nr + s->wq, 16);
+  }
+  s->pplane = s->hq * s->wq;
+  s->ext = g->oh * s->wq;
+  for (int64_t i = 0; i < g->kh; i++)
+    for (int64_t j = 0; j < g->kw; j++) {
+      int64_t a = (i * g->dh) % g->sh, b = (j * g->dw) % g->sw;
+      s->tap_off[i * g->kw + j] =
+          (a * g->sw + b) * g->c * s->pplane + ((i * g->dh) / g->sh) * s->wq + (j * g->dw) / g->sw;
     }
   /* Column tasks of up to 8 panels, enough of them for every thread; then,
    * if images x column tasks are still too few, row blocks too. */
-  const int64_t cpanels = div_up(plane, nr), want = 4 * (int64_t)s->threads;
+  const int64_t cpanels = div_up(s->ext, nr), want = 4 * (int64_t)s->threads;
   int64_t per = cpanels * images / want;
   s->col_panels = per < 1 ? 1 : (per > 8 ? 8 : per);
   int64_t col_tasks = images * div_up(cpanels, s->col_panels), row_blocks = 1;
-  if (col_tasks < want) row_blocks = div_up(want, col_tasks);
+  if (s->threads > 1 && col_tasks < want) row_blocks = div_up(want, col_tasks);
   if (row_blocks > mpanels) row_blocks = mpanels;
   s->row_panels = div_up(mpanels, row_blocks);
-  /* Per thread: one im2col panel (or the tail panel of a 1x1 input). */
-  s->ws_per_thread = (size_t)round_up(kdim * nr, 16);
-  s->ws = s->ws_per_thread * (size_t)s->threads * sizeof(float);
+  /* Workspace: the phase planes of all images, then per thread a C tile and
+   * (direct input) a copy of a tail panel. */
+  s->ws_per_thread = (size_t)round_up(mr * nr + (s->direct ? kdim * nr : 0), 16);
+  s->ws = ((size_t)(s->phase_floats * g->n) + s->ws_per_thread * (size_t)s->threads) * sizeof(float);
   return 0;
 }
 
@@ -329,6 +370,7 @@ oom:
   free(s->bias);
   free(s->wino_weights);
   free(s->packed);
+  free(s->tap_off);
   free(s);
   return cpu_fail(err, err_size, "out of memory");
 }
@@ -342,6 +384,7 @@ void rn_cpu_conv_release(void *state) {
   free(s->bias);
   free(s->wino_weights);
   free(s->packed);
+  free(s->tap_off);
   free(s);
 }
 
@@ -435,17 +478,63 @@ static void gemm_column_task(void *arg, int task, int thread) {
   block_epilogue(r, img, gi, 0, g->mg, p0, len);
 }
 
+/* PATH_PACKED, before the GEMMs: the phase planes of (image, channel) pairs
+ * [task * per, ...) (see plan_packed). */
+typedef struct phase_ctx {
+  const conv_run_ctx *r;
+  int64_t per_task;
+} phase_ctx;
+
+static void phase_task(void *arg, int task, int thread) {
+  (void)thread;
+  const phase_ctx *pc = arg;
+  const conv_state *s = pc->r->s;
+  const conv_geom *g = &s->g;
+  for (int64_t p = task * pc->per_task; p < (task + 1) * pc->per_task && p < g->n * g->c; p++) {
+    const int64_t img = p / g->c, ch = p % g->c;
+    const float *x = pc->r->x + p * g->h * g->w;
+    float *buf = pc->r->ws + img * s->phase_floats;
+    for (int64_t a = 0; a < g->sh; a++)
+      for (int64_t b = 0; b < g->sw; b++) {
+        float *dst = buf + ((a * g->sw + b) * g->c + ch) * s->pplane;
+        for (int64_t row = 0; row < s->hq; row++, dst += s->wq) {
+          int64_t iy = row * g->sh + a - g->pt; /* input row */
+          memset(dst, 0, (size_t)s->wq * sizeof(float));
+          if (iy < 0 || iy >= g->h) continue;
+          const float *xr = x + iy * g->w;
+          /* dst[col] = xr[col*sw + b - pl] for the columns inside the row */
+          int64_t off = b - g->pl, lo = off >= 0 ? 0 : div_up(-off, g->sw);
+          int64_t hi = g->w - off <= 0 ? 0 : div_up(g->w - off, g->sw);
+          if (hi > s->wq) hi = s->wq;
+          if (g->sw == 1) {
+            if (hi > lo) memcpy(dst + lo, xr + lo + off, (size_t)(hi - lo) * sizeof(float));
+          } else {
+            for (int64_t col = lo; col < hi; col++) dst[col] = xr[col * g->sw + off];
+          }
+        }
+      }
+    if (p == g->n * g->c - 1 || (p + 1) % g->c == 0) /* the image's slack stays zero */
+      memset(buf + g->sh * g->sw * g->c * s->pplane, 0,
+             (size_t)(s->phase_floats - g->sh * g->sw * g->c * s->pplane) * sizeof(float));
+  }
+}
+
+/* Valid output positions before extended position q (see plan_packed). */
+static int64_t valid_before(const conv_state *s, int64_t q) {
+  int64_t ox = q % s->wq;
+  return (q / s->wq) * s->g.ow + (ox < s->g.ow ? ox : s->g.ow);
+}
+
 /* PATH_PACKED task = (image, group, block of column panels, block of row
- * panels): for each column panel, its B panel (the input itself, or im2col
- * into this thread's workspace), then the micro-kernel for each row panel;
- * then the block's epilogue. */
+ * panels): the micro-kernel for each (column panel, row panel) into a tile,
+ * whose valid columns are copied to the output; then the block's epilogue. */
 static void packed_task(void *arg, int task, int thread) {
   const conv_run_ctx *r = arg;
   const conv_state *s = r->s;
   const conv_geom *g = &s->g;
   const cpu_simd *v = s->simd;
   const int64_t plane = g->oh * g->ow, kdim = g->cg * g->kh * g->kw, mr = v->gemm_mr, nr = v->gemm_nr;
-  const int64_t cpanels = div_up(plane, nr), mpanels = div_up(g->mg, mr);
+  const int64_t cpanels = div_up(s->ext, nr), mpanels = div_up(g->mg, mr);
   const int64_t col_tasks = div_up(cpanels, s->col_panels), row_tasks = div_up(mpanels, s->row_panels);
   int64_t t = task;
   const int64_t rt = t % row_tasks;
@@ -455,30 +544,52 @@ static void packed_task(void *arg, int task, int thread) {
   const int64_t gi = t % g->g, img = t / g->g;
   const int64_t rp0 = rt * s->row_panels, rp1 = rp0 + s->row_panels < mpanels ? rp0 + s->row_panels : mpanels;
   const int64_t cp0 = ct * s->col_panels, cp1 = cp0 + s->col_panels < cpanels ? cp0 + s->col_panels : cpanels;
-  const float *xg = r->x + (img * g->c + gi * g->cg) * g->h * g->w;
+  /* B of this image and group: channel c of tap t at base + tap_off[t] + c*pplane. */
+  const float *base = s->direct ? r->x + (img * g->c + gi * g->cg) * s->pplane
+                                : r->ws + img * s->phase_floats + gi * g->cg * s->pplane;
+  float *tile = r->ws + (size_t)g->n * s->phase_floats + (size_t)thread * s->ws_per_thread;
+  float *tail = tile + mr * nr;
   float *yg = r->y + (img * g->m + gi * g->mg) * plane;
-  float *panel = r->ws + (size_t)thread * s->ws_per_thread;
   const float *wg = s->packed + gi * mpanels * kdim * mr;
-  for (int64_t cp = cp0; cp < cp1; cp++) {
-    const int64_t p0 = cp * nr, cols = plane - p0 < nr ? plane - p0 : nr;
-    const float *b = xg + p0;
-    int64_t bstride = plane;
-    if (s->im2col || cols < nr) { /* a tail panel of the input would read past its end */
-      if (s->im2col) im2col(g, xg, 0, kdim, p0, cols, panel, nr);
-      else
-        for (int64_t k = 0; k < kdim; k++) memcpy(panel + k * nr, xg + k * plane + p0, (size_t)cols * sizeof(float));
-      if (cols < nr)
-        for (int64_t k = 0; k < kdim; k++) memset(panel + k * nr + cols, 0, (size_t)(nr - cols) * sizeof(float));
-      b = panel, bstride = nr;
-    }
-    for (int64_t rp = rp0; rp < rp1; rp++) {
-      const int64_t m0 = rp * mr, rows = g->mg - m0 < mr ? g->mg - m0 : mr;
-      v->gemm_tile(kdim, wg + rp * kdim * mr, b, bstride, yg + m0 * plane + p0, plane, (int)rows, (int)cols);
+  /* Row panels outside: each weight panel is read from memory once per task
+   * and then from cache for every column panel (at batch 1 the late layers'
+   * weights are far bigger than their activations). */
+  for (int64_t rp = rp0; rp < rp1; rp++) {
+    const int64_t m0 = rp * mr, rows = g->mg - m0 < mr ? g->mg - m0 : mr;
+    const float *a = wg + rp * kdim * mr;
+    for (int64_t cp = cp0; cp < cp1; cp++) {
+      const int64_t q0 = cp * nr, cols = s->ext - q0 < nr ? s->ext - q0 : nr;
+      if (s->direct) { /* positions are output positions: straight into y */
+        const float *b = base + q0;
+        const int64_t *off = s->tap_off;
+        int64_t bstride = s->pplane;
+        if (cols < nr) { /* the input's tail panel: reading NR columns would run past it */
+          for (int64_t k = 0; k < kdim; k++) {
+            memcpy(tail + k * nr, base + k * s->pplane + q0, (size_t)cols * sizeof(float));
+            memset(tail + k * nr + cols, 0, (size_t)(nr - cols) * sizeof(float));
+          }
+          b = tail, off = NULL, bstride = nr;
+        }
+        v->gemm_tile(g->cg, s->n_taps, off, a, b, bstride, yg + m0 * plane + q0, plane, (int)rows, (int)cols);
+        continue;
+      }
+      v->gemm_tile(g->cg, s->n_taps, s->tap_off, a, base + q0, s->pplane, tile, nr, (int)rows, (int)cols);
+      /* Copy each output row's run of valid columns. */
+      for (int64_t q = q0; q < q0 + cols;) {
+        const int64_t oy = q / s->wq, ox = q % s->wq, run_end = q - ox + s->wq;
+        const int64_t end = run_end < q0 + cols ? run_end : q0 + cols;
+        if (ox < g->ow) {
+          const int64_t len = (end - q < g->ow - ox ? end - q : g->ow - ox);
+          for (int64_t rr = 0; rr < rows; rr++)
+            memcpy(yg + (m0 + rr) * plane + oy * g->ow + ox, tile + rr * nr + (q - q0), (size_t)len * sizeof(float));
+        }
+        q = end;
+      }
     }
   }
-  const int64_t c0 = cp0 * nr, c1 = cp1 * nr < plane ? cp1 * nr : plane;
+  const int64_t p_lo = valid_before(s, cp0 * nr), p_hi = valid_before(s, cp1 * nr < s->ext ? cp1 * nr : s->ext);
   const int64_t m1 = rp1 * mr < g->mg ? rp1 * mr : g->mg;
-  block_epilogue(r, img, gi, rp0 * mr, m1, c0, c1 - c0);
+  if (p_hi > p_lo) block_epilogue(r, img, gi, rp0 * mr, m1, p_lo, p_hi - p_lo);
 }
 
 /* Row-split mode, one image and group at a time: first the whole im2col
@@ -559,8 +670,13 @@ int rn_cpu_conv_run(const void *state, const rn_plugin_tensor *const *inputs, in
   }
   if (s->ws && !workspace) return cpu_fail(err, err_size, "Conv: no workspace");
   if (s->path == PATH_PACKED) {
-    const int64_t plane_panels = div_up(plane, s->simd->gemm_nr), mpanels = div_up(g->mg, s->simd->gemm_mr);
-    int64_t tasks = g->n * g->g * div_up(plane_panels, s->col_panels) * div_up(mpanels, s->row_panels);
+    if (!s->direct) {
+      int64_t pairs = g->n * g->c, tasks = pairs < 4 * s->threads ? pairs : 4 * s->threads;
+      phase_ctx pc = {&r, div_up(pairs, tasks)};
+      rn_cpu_parallel(s->threads, (int)div_up(pairs, pc.per_task), phase_task, &pc);
+    }
+    const int64_t ext_panels = div_up(s->ext, s->simd->gemm_nr), mpanels = div_up(g->mg, s->simd->gemm_mr);
+    int64_t tasks = g->n * g->g * div_up(ext_panels, s->col_panels) * div_up(mpanels, s->row_panels);
     rn_cpu_parallel(s->threads, (int)tasks, packed_task, &r);
   } else if (s->path == PATH_WINOGRAD) {
     rn_cpu_winograd_run(&s->wino, s->threads, r.x, s->wino_weights, r.bias, r.z, r.y, workspace);

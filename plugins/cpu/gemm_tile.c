@@ -24,11 +24,13 @@
 
 typedef float vf __attribute__((vector_size(VW * sizeof(float))));
 
-void TILE_CAT(rn_cpu_gemm_tile, CPU_SIMD_SUFFIX)(int64_t k_depth, const float *a, const float *b, int64_t bstride,
-                                                 float *c, int64_t ldc, int mr, int nr);
+void TILE_CAT(rn_cpu_gemm_tile, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, const int64_t *seg_off, const float *a,
+                                                 const float *b, int64_t bstride, float *c, int64_t ldc, int mr,
+                                                 int nr);
 
-void TILE_CAT(rn_cpu_gemm_tile, CPU_SIMD_SUFFIX)(int64_t k_depth, const float *a, const float *b, int64_t bstride,
-                                                 float *c, int64_t ldc, int mr, int nr) {
+void TILE_CAT(rn_cpu_gemm_tile, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, const int64_t *seg_off, const float *a,
+                                                 const float *b, int64_t bstride, float *c, int64_t ldc, int mr,
+                                                 int nr) {
   /* One named variable per accumulator: GCC keeps them in registers (an
    * array would live on the stack). */
 #define DECLARE(r) vf c##r##_0 = {0}, c##r##_1 = {0};
@@ -42,12 +44,15 @@ void TILE_CAT(rn_cpu_gemm_tile, CPU_SIMD_SUFFIX)(int64_t k_depth, const float *a
   memcpy(tile[r], &c##r##_0, sizeof(vf));               \
   memcpy(tile[r] + VW, &c##r##_1, sizeof(vf));
   GEMM_ROWS(DECLARE)
-  for (int64_t k = 0; k < k_depth; k++) {
-    vf b0, b1;
-    memcpy(&b0, b + k * bstride, sizeof b0);
-    memcpy(&b1, b + k * bstride + VW, sizeof b1);
-    const float *ak = a + k * MR;
-    GEMM_ROWS(STEP)
+  const float *ak = a;
+  for (int sg = 0; sg < nseg; sg++) {
+    const float *bk = b + (seg_off ? seg_off[sg] : 0);
+    for (int64_t k = 0; k < k_depth; k++, bk += bstride, ak += MR) {
+      vf b0, b1;
+      memcpy(&b0, bk, sizeof b0);
+      memcpy(&b1, bk + VW, sizeof b1);
+      GEMM_ROWS(STEP)
+    }
   }
   float tile[MR][NR];
   GEMM_ROWS(STORE)

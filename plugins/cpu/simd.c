@@ -256,8 +256,9 @@ static void winograd_output(const float *m, int64_t xi_stride, int ntiles, float
   }
 }
 
-void SIMD_CAT(rn_cpu_gemm_tile, CPU_SIMD_SUFFIX)(int64_t k_depth, const float *a, const float *b, int64_t bstride,
-                                                 float *c, int64_t ldc, int mr, int nr);
+void SIMD_CAT(rn_cpu_gemm_tile, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, const int64_t *seg_off, const float *a,
+                                                 const float *b, int64_t bstride, float *c, int64_t ldc, int mr,
+                                                 int nr);
 
 const cpu_simd SIMD_TABLE = {
     SIMD_STR(CPU_SIMD_SUFFIX), epilogue, activation, depthwise, maxpool, sum, add, mul, add_scalar, mul_scalar,

@@ -66,10 +66,11 @@ typedef struct cpu_simd {
   void (*winograd_output)(const float *m, int64_t xi_stride, int ntiles, float *const *out_rows, int64_t col0,
                           int64_t w);
   /* The GEMM micro-kernel (gemm_tile.c): C[mr x nr] = A panel [K][gemm_mr]
-   * times B panel (row k at b + k*bstride, gemm_nr floats), mr <= gemm_mr,
-   * nr <= gemm_nr. */
-  void (*gemm_tile)(int64_t k_depth, const float *a, const float *b, int64_t bstride, float *c, int64_t ldc, int mr,
-                    int nr);
+   * times B (gemm_nr floats per row; nseg segments of k_depth rows, row k of
+   * segment s at b + seg_off[s] + k*bstride; seg_off NULL: one segment at b),
+   * mr <= gemm_mr, nr <= gemm_nr. */
+  void (*gemm_tile)(int64_t k_depth, int nseg, const int64_t *seg_off, const float *a, const float *b,
+                    int64_t bstride, float *c, int64_t ldc, int mr, int nr);
   int gemm_mr, gemm_nr;
 } cpu_simd;
 

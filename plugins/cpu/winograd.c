@@ -128,7 +128,7 @@ static void gemm_task(void *arg, int task, int thread) {
     const int64_t cols = r->tiles - tp * nr < nr ? r->tiles - tp * nr : nr;
     for (int64_t p = p0; p < p1; p++) {
       const int64_t rows = g->m - p * mr < mr ? g->m - p * mr : mr;
-      v->gemm_tile(g->c, u + p * g->c * mr, vx + tp * g->c * nr, nr, mo + p * mr * r->tiles + tp * nr, r->tiles,
+      v->gemm_tile(g->c, 1, NULL, u + p * g->c * mr, vx + tp * g->c * nr, nr, mo + p * mr * r->tiles + tp * nr, r->tiles,
                    (int)rows, (int)cols);
     }
   }
