@@ -33,8 +33,11 @@ static int64_t node_macs(const rn_node *n, const rn_plan *p) {
   const rn_plan_value *in0 = n->n_inputs > 0 && n->inputs[0] >= 0 ? &p->values[n->inputs[0]] : NULL;
   const rn_plan_value *in1 = n->n_inputs > 1 && n->inputs[1] >= 0 ? &p->values[n->inputs[1]] : NULL;
   if (!in0 || !in1) return 0;
-  if (strcmp(n->op_type, "Conv") == 0 && in1->shape.rank >= 3) {
-    /* weight [M, C/group, k...]: each output element costs C/group * prod(k) */
+  bool fused_conv = strcmp(n->op_type, "FusedConv") == 0 && strcmp(n->domain, "rn") == 0;
+  if ((strcmp(n->op_type, "Conv") == 0 || fused_conv) && in1->shape.rank >= 3) {
+    /* weight [M, C/group, k...]: each output element costs C/group * prod(k)
+     * (a FusedConv whose Z broadcasts the convolution to a larger output is
+     * counted at that output's size) */
     int64_t per = 1;
     for (int d = 1; d < in1->shape.rank; d++) per *= in1->shape.dims[d];
     return out_numel * per;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "model.h"
+#include "optimize.h"
 
 #include "session.h"
 
@@ -104,6 +105,15 @@ rn_status *rn_session_create(const rn_env *env, const rn_model *model,
   s->graph = rn_graph_clone(model->graph);
   if (!s->graph) st = rn_error(RN_ERR_OUT_OF_MEMORY, "out of memory copying the graph");
   if (!st) st = rn_graph_validate(s->graph); /* built models were not checked at load */
+  if (!st && s->options.optimize) { /* rewrites (core/optimize.h) on the session's own copy */
+    rn_optimize_stats os;
+    st = rn_graph_optimize(s->graph, &os);
+    if (!st && (os.bn_folded || os.fused)) {
+      char what[512];
+      rn_optimize_describe(&os, what, sizeof what);
+      rn_log(&s->env, RN_LOG_INFO, "graph '%s': optimized: %s", s->graph->name ? s->graph->name : "", what);
+    }
+  }
   if (!st) st = rn_graph_resolve_ops(s->graph, &s->env);
   if (!st) st = compute_order(s);
   /* Compile now when every input shape is known, so errors surface here. */

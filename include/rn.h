@@ -269,12 +269,15 @@ typedef struct rn_session_options rn_session_options;
 
 RN_API rn_status *rn_session_options_create(rn_session_options **out);
 RN_API void rn_session_options_free(rn_session_options *options);
-/* Threads that plugin kernels may use (e.g. the CPU plugin's OpenBLAS);
- * rn's built-in reference kernels run on one thread. 0 = one per core. */
+/* Threads that plugin kernels may use (the CPU plugin runs its kernels on
+ * its own thread pool); rn's built-in reference kernels run on one thread.
+ * 0 = one per core. */
 RN_API rn_status *rn_session_options_set_threads(rn_session_options *options, int threads);
-/* Graph rewrites (fusion, BatchNorm folded into Conv; on by default). This
- * version has none yet, so the flag changes nothing today; compile-time
- * constant folding always runs, since shape inference relies on it. */
+/* Graph rewrites at session creation (on by default): BatchNormalization
+ * folded into the preceding Conv, and Conv [+ Add] [+ activation] fused into
+ * one node (domain "rn", op FusedConv; see docs/DESIGN.md). Off: the graph
+ * runs node for node as written. Compile-time constant folding always runs,
+ * since shape inference relies on it. */
 RN_API rn_status *rn_session_options_set_optimize(rn_session_options *options, int enabled);
 
 /* Record per-node timings of every run (see rn_session_write_profile). */

@@ -52,6 +52,27 @@ extern const rn_op_def rn_op_cumsum;
 /* topk.c */
 extern const rn_op_def rn_op_topk;
 
+/* ---- activations for fused kernels (unary.c) ----
+ * rn_mops_activation applies one activation in place to n elements of a
+ * float or double buffer with the very loops of the standalone ops (Relu,
+ * Sigmoid, Tanh, HardSwish, LeakyRelu, HardSigmoid from unary.c; Clip as
+ * clip.c; SiLU as Sigmoid then Mul), so a fused kernel matches the unfused
+ * graph bit for bit. params: Clip [min, max] (+-inf for no bound),
+ * LeakyRelu [alpha], HardSigmoid [alpha, beta]; NULL for the others. */
+typedef enum rn_mops_act {
+  RN_MOPS_ACT_NONE = 0,
+  RN_MOPS_ACT_RELU,
+  RN_MOPS_ACT_CLIP,
+  RN_MOPS_ACT_SIGMOID,
+  RN_MOPS_ACT_SILU,
+  RN_MOPS_ACT_HARD_SIGMOID,
+  RN_MOPS_ACT_LEAKY_RELU,
+  RN_MOPS_ACT_HARD_SWISH,
+  RN_MOPS_ACT_TANH
+} rn_mops_act;
+
+void rn_mops_activation(rn_mops_act act, rn_dtype dt, void *data, int64_t n, const float *params);
+
 /* ---- element types ---- */
 
 /* X(DTYPE, C type, suffix, kind, unsigned wide type) over the numeric types

@@ -322,3 +322,57 @@ DEF_UNARY(celu, "Celu", 12, CELU)
 DEF_UNARY(hard_sigmoid, "HardSigmoid", 1, HARDSIGMOID)
 DEF_UNARY(gelu, "Gelu", 20, GELU)
 DEF_UNARY(shrink, "Shrink", 9, SHRINK)
+
+/* Activations in place for fused kernels (see math_ops.h): the same loops
+ * as the standalone ops above, Clip's two-bound loop and Sigmoid * x. */
+#define ACT_EXTRA(T, S)                                                                           \
+  static void clip_inplace_##S(T *y, int64_t n, T lo, T hi) {                                     \
+    for (int64_t i = 0; i < n; i++) {                                                             \
+      T v = y[i] < lo ? lo : y[i];                                                                \
+      y[i] = v > hi ? hi : v;                                                                     \
+    }                                                                                             \
+  }                                                                                               \
+  static void silu_inplace_##S(T *y, int64_t n) {                                                 \
+    for (int64_t i = 0; i < n; i++) {                                                             \
+      const T v = y[i], s = SIGMOID_EXPR(v);                                                      \
+      y[i] = v * s;                                                                               \
+    }                                                                                             \
+  }
+ACT_EXTRA(float, f32)
+ACT_EXTRA(double, f64)
+
+void rn_mops_activation(rn_mops_act act, rn_dtype dt, void *data, int64_t n, const float *params) {
+  if (dt != RN_DTYPE_FLOAT && dt != RN_DTYPE_DOUBLE) return;
+  bool f32 = dt == RN_DTYPE_FLOAT;
+  uparams p;
+  memset(&p, 0, sizeof p);
+  int op;
+  switch (act) {
+    case RN_MOPS_ACT_RELU: op = OP_RELU; break;
+    case RN_MOPS_ACT_SIGMOID: op = OP_SIGMOID; break;
+    case RN_MOPS_ACT_TANH: op = OP_TANH; break;
+    case RN_MOPS_ACT_HARD_SWISH: op = OP_HARDSWISH; break;
+    case RN_MOPS_ACT_LEAKY_RELU:
+      op = OP_LEAKYRELU;
+      p.alpha = params[0];
+      break;
+    case RN_MOPS_ACT_HARD_SIGMOID:
+      op = OP_HARDSIGMOID;
+      p.alpha = params[0];
+      p.beta = params[1];
+      break;
+    case RN_MOPS_ACT_CLIP:
+      /* The bounds are floats; Clip on doubles compares against the same
+       * values widened (the optimizer fuses only bounds floats represent). */
+      if (f32) clip_inplace_f32(data, n, params[0], params[1]);
+      else clip_inplace_f64(data, n, (double)params[0], (double)params[1]);
+      return;
+    case RN_MOPS_ACT_SILU:
+      if (f32) silu_inplace_f32(data, n);
+      else silu_inplace_f64(data, n);
+      return;
+    default: return;
+  }
+  if (f32) unary_f32(op, data, data, n, &p);
+  else unary_f64(op, data, data, n, &p);
+}

@@ -72,7 +72,7 @@ static rn_status *conv_geom_get(const rn_op_ctx *ctx, conv_geom *g) {
   return NULL;
 }
 
-static rn_status *conv_infer(rn_op_ctx *ctx) {
+rn_status *rn_nn_conv_infer(rn_op_ctx *ctx) {
   conv_geom g;
   RN_TRY(conv_geom_get(ctx, &g));
   rn_shape ys = ctx->inputs[0]->shape;
@@ -82,7 +82,7 @@ static rn_status *conv_infer(rn_op_ctx *ctx) {
   return NULL;
 }
 
-static size_t conv_workspace(const rn_op_ctx *ctx) {
+size_t rn_nn_conv_workspace(const rn_op_ctx *ctx) {
   conv_geom g;
   rn_status *st = conv_geom_get(ctx, &g);
   if (st) {
@@ -240,7 +240,7 @@ static int64_t in_line_offset(const rn_nn_window *w, const int64_t *o, const int
 CONV_DEFINE(float, RN_DTYPE_FLOAT, f32, rn_nn_sgemm)
 CONV_DEFINE(double, RN_DTYPE_DOUBLE, f64, rn_nn_dgemm)
 
-static rn_status *conv_run(rn_op_ctx *ctx) {
+rn_status *rn_nn_conv_run(rn_op_ctx *ctx) {
   conv_geom g;
   RN_TRY(conv_geom_get(ctx, &g));
   const rn_tensor *x = ctx->inputs[0], *wt = ctx->inputs[1], *b = rn_op_input(ctx, 2);
@@ -266,7 +266,7 @@ const rn_op_def rn_op_conv = {
     .max_inputs = 3,
     .min_outputs = 1,
     .max_outputs = 1,
-    .infer = conv_infer,
-    .run = conv_run,
-    .workspace = conv_workspace,
+    .infer = rn_nn_conv_infer,
+    .run = rn_nn_conv_run,
+    .workspace = rn_nn_conv_workspace,
 };

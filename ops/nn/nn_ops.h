@@ -28,6 +28,14 @@ extern const rn_op_def rn_op_softmax;
 extern const rn_op_def rn_op_log_softmax;
 extern const rn_op_def rn_op_hardmax;
 extern const rn_op_def rn_op_dropout;
+extern const rn_op_def rn_op_fused_conv; /* ("rn", "FusedConv"): Conv + Add + activation */
+
+/* ---- Conv's infer / run / workspace (conv.c), shared with FusedConv ----
+ * They read inputs 0..2 (X, W, optional B), output 0 and the node's Conv
+ * attributes; a caller may pass a context narrowed to those. */
+rn_status *rn_nn_conv_infer(rn_op_ctx *ctx);
+rn_status *rn_nn_conv_run(rn_op_ctx *ctx);
+size_t rn_nn_conv_workspace(const rn_op_ctx *ctx);
 
 /* ---- GEMM (gemm_ref.c) ----
  * C[m,n] = alpha * A[m,k] * B[k,n] + beta * C, where A[i,p] is

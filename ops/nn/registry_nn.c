@@ -21,6 +21,7 @@ static const rn_op_def *const nn_ops[] = {
     &rn_op_log_softmax,
     &rn_op_hardmax,
     &rn_op_dropout,
+    &rn_op_fused_conv,
 };
 
 const rn_op_def *const *rn_ops_nn(int *count) {
