@@ -45,6 +45,11 @@ static inline float sigmoid(float v) {
   return v >= 0.0f ? r : e * r;
 }
 
+/* y[0..n) += a * x[0..n) (separate arrays). */
+static void axpy(int64_t n, float a, const float *restrict x, float *restrict y) {
+  for (int64_t k = 0; k < n; k++) y[k] += a * x[k];
+}
+
 #define ACT_LOOP(expr)                                    \
   for (int64_t i = 0; i < n; i++) {                      \
     float v = x[i];                                      \
@@ -76,44 +81,42 @@ static void epilogue(float *y, int64_t n, float bias, const float *z, const cpu_
   if (act->kind != CPU_ACT_NONE) activation(y, y, n, act);
 }
 
-/* Depthwise convolution of one channel on a zero-padded copy of its plane.
- * When both strides are s, output (oy, ox) reads xp[s * (oy * wp + ox) +
- * i*dh*wp + j*dw], so the whole plane is one long loop per tap over
- * idx = oy * wp + ox, outputs laid out at the padded width (the extra
- * columns are computed and dropped): long vector loops even for 7x7 planes. */
+/* Depthwise convolution of one channel. The zero-padded input is split into
+ * sh x sw phase planes (phase (a, b) holds padded rows a, a+sh, ... and
+ * columns b, b+sw, ...), so that tap (i, j) of every output reads one phase
+ * plane with stride 1: output (oy, ox) at index q = oy*wq + ox reads
+ * phase[q + (i*dh/sh)*wq + j*dw/sw]. Each tap is then one long vector loop
+ * over the whole plane at the phase width wq (columns ox >= ow are computed
+ * and dropped), even for 7x7 planes and strided convolutions. */
 static void depthwise(const cpu_window *g, const float *x, const float *w, float bias, const float *z,
                       const cpu_act *act, float *y, float *scratch) {
-  const int64_t wp = g->wp, hp = g->hp, s = g->sw; /* s: the stride when sh == sw */
-  float *xp = scratch, *acc = scratch + hp * wp;
-  memset(xp, 0, (size_t)(hp * wp) * sizeof *xp);
-  for (int64_t r = 0; r < g->h; r++) memcpy(xp + (r + g->pt) * wp + g->pl, x + r * g->w, (size_t)g->w * sizeof *x);
-  if (g->sh == g->sw) {
-    const int64_t row = wp, n = g->oh * row;
-    memset(acc, 0, (size_t)n * sizeof *acc);
-    for (int64_t i = 0; i < g->kh; i++)
-      for (int64_t j = 0; j < g->kw; j++) {
-        const float wv = w[i * g->kw + j];
-        const float *restrict src = xp + i * g->dh * wp + j * g->dw;
-        float *restrict dst = acc;
-        if (s == 1)
-          for (int64_t k = 0; k < n; k++) dst[k] += wv * src[k];
-        else if (s == 2)
-          for (int64_t k = 0; k < n; k++) dst[k] += wv * src[2 * k];
+  const int64_t wq = g->wq, hq = g->hq, pplane = hq * wq, n = g->oh * wq;
+  float *phases = scratch, *acc = scratch + g->sh * g->sw * pplane;
+  for (int64_t a = 0; a < g->sh; a++)
+    for (int64_t b = 0; b < g->sw; b++) {
+      float *dst = phases + (a * g->sw + b) * pplane;
+      memset(dst, 0, (size_t)pplane * sizeof *dst);
+      const int64_t off = b - g->pl;
+      int64_t lo = off >= 0 ? 0 : (-off + g->sw - 1) / g->sw, hi = g->w - off <= 0 ? 0 : (g->w - off + g->sw - 1) / g->sw;
+      if (hi > wq) hi = wq;
+      for (int64_t r = 0; r < hq; r++) {
+        const int64_t iy = r * g->sh + a - g->pt;
+        if (iy < 0 || iy >= g->h || lo >= hi) continue;
+        const float *xr = x + iy * g->w + off;
+        if (g->sw == 1) memcpy(dst + r * wq + lo, xr + lo, (size_t)(hi - lo) * sizeof *dst);
         else
-          for (int64_t k = 0; k < n; k++) dst[k] += wv * src[s * k];
+          for (int64_t c = lo; c < hi; c++) dst[r * wq + c] = xr[c * g->sw];
       }
-    for (int64_t oy = 0; oy < g->oh; oy++) memcpy(y + oy * g->ow, acc + oy * row, (size_t)g->ow * sizeof *y);
-  } else {
-    memset(y, 0, (size_t)(g->oh * g->ow) * sizeof *y);
-    for (int64_t oy = 0; oy < g->oh; oy++)
-      for (int64_t i = 0; i < g->kh; i++)
-        for (int64_t j = 0; j < g->kw; j++) {
-          const float wv = w[i * g->kw + j];
-          const float *restrict src = xp + (oy * g->sh + i * g->dh) * wp + j * g->dw;
-          float *restrict dst = y + oy * g->ow;
-          for (int64_t k = 0; k < g->ow; k++) dst[k] += wv * src[s * k];
-        }
-  }
+    }
+  memset(acc, 0, (size_t)n * sizeof *acc);
+  for (int64_t i = 0; i < g->kh; i++)
+    for (int64_t j = 0; j < g->kw; j++) {
+      const int64_t ri = i * g->dh, cj = j * g->dw;
+      const float *src = phases + ((ri % g->sh) * g->sw + cj % g->sw) * pplane + (ri / g->sh) * wq + cj / g->sw;
+      const float wv = w[i * g->kw + j];
+      axpy(n, wv, src, acc);
+    }
+  for (int64_t oy = 0; oy < g->oh; oy++) memcpy(y + oy * g->ow, acc + oy * wq, (size_t)g->ow * sizeof *y);
   epilogue(y, g->oh * g->ow, bias, z, act);
 }
 

@@ -34,9 +34,9 @@ typedef struct cpu_window {
    * j falls inside the input row; [all_lo, all_hi): columns where all do. */
   int64_t col_lo[16], col_hi[16];
   int64_t all_lo, all_hi;
-  /* The zero-padded copy of an input plane the depthwise kernel works on:
-   * hp rows of wp floats. */
-  int64_t hp, wp;
+  /* The depthwise kernel's sh*sw phase planes of the zero-padded input,
+   * hq rows of wq floats each (see simd.c). */
+  int64_t hq, wq;
 } cpu_window;
 
 typedef struct cpu_simd {

@@ -33,13 +33,12 @@ void rn_cpu_window_ranges(cpu_window *g) {
     if (g->col_hi[j] < g->all_hi) g->all_hi = g->col_hi[j];
   }
   if (g->all_lo >= g->all_hi) g->all_lo = g->all_hi = 0; /* no column sees every tap */
-  /* Padded plane: every tap of every output inside it, and (for the
-   * depthwise kernel's one-loop form) the rows that its dropped columns read. */
-  int64_t need_h = g->oh * g->sh + (g->kh - 1) * g->dh + 1, need_w = (g->ow - 1) * g->sw + (g->kw - 1) * g->dw + 1;
-  g->hp = g->h + g->pt > need_h ? g->h + g->pt : need_h;
-  g->wp = g->w + g->pl > need_w ? g->w + g->pl : need_w;
+  /* The depthwise kernel's phase planes (see simd.c): every tap of every
+   * output inside them, plus the row its dropped columns read. */
+  g->wq = g->ow + ((g->kw - 1) * g->dw) / g->sw;
+  g->hq = g->oh + ((g->kh - 1) * g->dh) / g->sh + 1;
 }
 
 int64_t rn_cpu_depthwise_scratch(const cpu_window *g) {
-  return g->hp * g->wp + g->oh * g->wp; /* the padded plane, the output rows at its width */
+  return g->sh * g->sw * g->hq * g->wq + g->oh * g->wq; /* the phase planes, the output rows at their width */
 }
