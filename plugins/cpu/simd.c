@@ -45,6 +45,12 @@ static inline float sigmoid(float v) {
   return v >= 0.0f ? r : e * r;
 }
 
+/* One vector of the target (see gemm_tile.h). */
+typedef float vfw __attribute__((vector_size(GEMM_VW * sizeof(float))));
+
+/* Depthwise kernels up to this many taps keep their sums in registers. */
+enum { MAX_DW_TAPS = 64 };
+
 /* y[0..n) += a * x[0..n) (separate arrays). */
 static void axpy(int64_t n, float a, const float *restrict x, float *restrict y) {
   for (int64_t k = 0; k < n; k++) y[k] += a * x[k];
@@ -91,7 +97,8 @@ static void epilogue(float *y, int64_t n, float bias, const float *z, const cpu_
 static void depthwise(const cpu_window *g, const float *x, const float *w, float bias, const float *z,
                       const cpu_act *act, float *y, float *scratch) {
   const int64_t wq = g->wq, hq = g->hq, pplane = hq * wq, n = g->oh * wq;
-  float *phases = scratch, *acc = scratch + g->sh * g->sw * pplane;
+  float *phases = scratch, *acc = scratch + g->sh * g->sw * pplane + 64;
+  memset(acc - 64, 0, 64 * sizeof *acc); /* read past the last plane by the last vectors */
   for (int64_t a = 0; a < g->sh; a++)
     for (int64_t b = 0; b < g->sw; b++) {
       float *dst = phases + (a * g->sw + b) * pplane;
@@ -104,18 +111,47 @@ static void depthwise(const cpu_window *g, const float *x, const float *w, float
         if (iy < 0 || iy >= g->h || lo >= hi) continue;
         const float *xr = x + iy * g->w + off;
         if (g->sw == 1) memcpy(dst + r * wq + lo, xr + lo, (size_t)(hi - lo) * sizeof *dst);
+        else if (g->sw == 2) /* a constant stride vectorizes */
+          for (int64_t c = lo; c < hi; c++) dst[r * wq + c] = xr[2 * c];
         else
           for (int64_t c = lo; c < hi; c++) dst[r * wq + c] = xr[c * g->sw];
       }
     }
-  memset(acc, 0, (size_t)n * sizeof *acc);
-  for (int64_t i = 0; i < g->kh; i++)
-    for (int64_t j = 0; j < g->kw; j++) {
-      const int64_t ri = i * g->dh, cj = j * g->dw;
-      const float *src = phases + ((ri % g->sh) * g->sw + cj % g->sw) * pplane + (ri / g->sh) * wq + cj / g->sw;
-      const float wv = w[i * g->kw + j];
-      axpy(n, wv, src, acc);
+  const int64_t taps = g->kh * g->kw;
+  if (taps <= MAX_DW_TAPS) {
+    /* All taps of a vector of outputs summed in a register, stored once. */
+    const float *src[MAX_DW_TAPS];
+    for (int64_t i = 0; i < g->kh; i++)
+      for (int64_t j = 0; j < g->kw; j++) {
+        const int64_t ri = i * g->dh, cj = j * g->dw;
+        src[i * g->kw + j] = phases + ((ri % g->sh) * g->sw + cj % g->sw) * pplane + (ri / g->sh) * wq + cj / g->sw;
+      }
+    /* Four vectors at a time: independent sums hide the FMA latency. */
+    for (int64_t k = 0; k < n; k += 4 * GEMM_VW) {
+      vfw s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};
+      for (int64_t t = 0; t < taps; t++) {
+        vfw x0, x1, x2, x3;
+        const float *p = src[t] + k, wt = w[t];
+        memcpy(&x0, p, sizeof x0);
+        memcpy(&x1, p + GEMM_VW, sizeof x1);
+        memcpy(&x2, p + 2 * GEMM_VW, sizeof x2);
+        memcpy(&x3, p + 3 * GEMM_VW, sizeof x3);
+        s0 += wt * x0, s1 += wt * x1, s2 += wt * x2, s3 += wt * x3;
+      }
+      memcpy(acc + k, &s0, sizeof s0);
+      memcpy(acc + k + GEMM_VW, &s1, sizeof s1);
+      memcpy(acc + k + 2 * GEMM_VW, &s2, sizeof s2);
+      memcpy(acc + k + 3 * GEMM_VW, &s3, sizeof s3);
     }
+  } else {
+    memset(acc, 0, (size_t)n * sizeof *acc);
+    for (int64_t i = 0; i < g->kh; i++)
+      for (int64_t j = 0; j < g->kw; j++) {
+        const int64_t ri = i * g->dh, cj = j * g->dw;
+        const float *src = phases + ((ri % g->sh) * g->sw + cj % g->sw) * pplane + (ri / g->sh) * wq + cj / g->sw;
+        axpy(n, w[i * g->kw + j], src, acc);
+      }
+  }
   for (int64_t oy = 0; oy < g->oh; oy++) memcpy(y + oy * g->ow, acc + oy * wq, (size_t)g->ow * sizeof *y);
   epilogue(y, g->oh * g->ow, bias, z, act);
 }

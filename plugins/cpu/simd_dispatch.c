@@ -40,5 +40,7 @@ void rn_cpu_window_ranges(cpu_window *g) {
 }
 
 int64_t rn_cpu_depthwise_scratch(const cpu_window *g) {
-  return g->sh * g->sw * g->hq * g->wq + g->oh * g->wq; /* the phase planes, the output rows at their width */
+  /* the phase planes, the output rows at their width; slack: vector loops
+   * run up to 64 floats past both */
+  return g->sh * g->sw * g->hq * g->wq + 64 + g->oh * g->wq + 64;
 }
