@@ -563,11 +563,12 @@ static void packed_task(void *arg, int task, int thread) {
         const float *b = base + q0;
         const int64_t *off = s->tap_off;
         int64_t bstride = s->pplane;
-        if (cols < nr) { /* the input's tail panel: reading NR columns would run past it */
-          for (int64_t k = 0; k < kdim; k++) {
-            memcpy(tail + k * nr, base + k * s->pplane + q0, (size_t)cols * sizeof(float));
-            memset(tail + k * nr + cols, 0, (size_t)(nr - cols) * sizeof(float));
-          }
+        if (cols < nr) { /* the input's tail panel, copied (once per task) since NR columns would run past it */
+          if (rp == rp0)
+            for (int64_t k = 0; k < kdim; k++) {
+              memcpy(tail + k * nr, base + k * s->pplane + q0, (size_t)cols * sizeof(float));
+              memset(tail + k * nr + cols, 0, (size_t)(nr - cols) * sizeof(float));
+            }
           b = tail, off = NULL, bstride = nr;
         }
         v->gemm_tile(g->cg, s->n_taps, off, a, b, bstride, yg + m0 * plane + q0, plane, (int)rows, (int)cols);

@@ -3,7 +3,12 @@
  * static except the table named rn_cpu_simd_<isa>. Loops are kept simple
  * (unit stride, no calls, branch-free bodies) so that -O3 vectorizes them. */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
+
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
 
 #include "gemm_tile.h"
 #include "simd.h"
@@ -38,15 +43,69 @@ static inline float exp_nonpos(float x) {
   return p * scale;
 }
 
+/* One vector of the target (see gemm_tile.h), and its integer twin. */
+typedef float vfw __attribute__((vector_size(GEMM_VW * sizeof(float))));
+typedef int32_t viw __attribute__((vector_size(GEMM_VW * sizeof(int32_t))));
+
+static inline vfw vf_bits(viw v) {
+  vfw f;
+  memcpy(&f, &v, sizeof f);
+  return f;
+}
+static inline viw vi_bits(vfw v) {
+  viw i;
+  memcpy(&i, &v, sizeof i);
+  return i;
+}
+/* m ? a : b, lane by lane (m from a vector comparison: all ones or zero). */
+static inline vfw vf_select(viw m, vfw a, vfw b) { return vf_bits((m & vi_bits(a)) | (~m & vi_bits(b))); }
+
+/* exp_nonpos, a vector at a time. */
+static inline vfw exp_nonpos_v(vfw x) {
+  const vfw zero = {0};
+  x = vf_select(x < zero - 87.0f, zero - 87.0f, x);
+  vfw t = x * 1.44269504088896341f + 12582912.0f;
+  vfw k = t - 12582912.0f;
+  vfw r = x - k * 0.693359375f - k * -2.12194440e-4f;
+  vfw p = zero + 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  return p * vf_bits((vi_bits(t) - 0x4B400000 + 127) << 23);
+}
+
+/* 1 / d: the hardware estimate refined by one Newton step (division is
+ * several times slower and this runs on every activation of EfficientNet). */
+static inline vfw recip_v(vfw d) {
+#if defined(__AVX512F__)
+  vfw r = (vfw)_mm512_rcp14_ps((__m512)d);
+#elif defined(__AVX2__)
+  vfw r = (vfw)_mm256_rcp_ps((__m256)d);
+#else
+  return 1.0f / d;
+#endif
+#if defined(__AVX512F__) || defined(__AVX2__)
+  return r * (2.0f - d * r);
+#endif
+}
+
+/* sigmoid, a vector at a time (as sigmoid() below). */
+static inline vfw sigmoid_v(vfw v) {
+  const vfw zero = {0};
+  vfw e = exp_nonpos_v(vf_select(v < zero, v, -v));
+  vfw r = recip_v(1.0f + e);
+  return vf_select(v >= zero, r, e * r);
+}
+
 /* 1 / (1 + exp(-v)), from exp(-|v|) so that it never overflows. */
 static inline float sigmoid(float v) {
   float e = exp_nonpos(-fabsf(v));
   float r = 1.0f / (1.0f + e);
   return v >= 0.0f ? r : e * r;
 }
-
-/* One vector of the target (see gemm_tile.h). */
-typedef float vfw __attribute__((vector_size(GEMM_VW * sizeof(float))));
 
 /* Depthwise kernels up to this many taps keep their sums in registers. */
 enum { MAX_DW_TAPS = 64 };
@@ -70,8 +129,20 @@ static void activation(const float *x, float *y, int64_t n, const cpu_act *act) 
     break;
   case CPU_ACT_RELU: ACT_LOOP(v > 0.0f ? v : 0.0f) break;
   case CPU_ACT_CLIP: ACT_LOOP(v < a ? a : (v > b ? b : v)) break;
-  case CPU_ACT_SIGMOID: ACT_LOOP(sigmoid(v)) break;
-  case CPU_ACT_SILU: ACT_LOOP(v * sigmoid(v)) break;
+  case CPU_ACT_SIGMOID:
+  case CPU_ACT_SILU: {
+    const int silu = act->kind == CPU_ACT_SILU;
+    int64_t i = 0;
+    for (; i + GEMM_VW <= n; i += GEMM_VW) {
+      vfw v;
+      memcpy(&v, x + i, sizeof v);
+      vfw r = sigmoid_v(v);
+      if (silu) r *= v;
+      memcpy(y + i, &r, sizeof r);
+    }
+    for (; i < n; i++) y[i] = silu ? x[i] * sigmoid(x[i]) : sigmoid(x[i]);
+    break;
+  }
   case CPU_ACT_HARDSIGMOID: ACT_LOOP(fmaxf(fminf(a * v + b, 1.0f), 0.0f)) break;
   case CPU_ACT_LEAKYRELU: ACT_LOOP(v < 0.0f ? a * v : v) break;
   case CPU_ACT_HARDSWISH: ACT_LOOP(v * fmaxf(fminf((v + 3.0f) / 6.0f, 1.0f), 0.0f)) break;
