@@ -554,9 +554,14 @@ static void packed_task(void *arg, int task, int thread) {
   /* Row panels outside: each weight panel is read from memory once per task
    * and then from cache for every column panel (at batch 1 the late layers'
    * weights are far bigger than their activations). */
+  /* The epilogue runs in the micro-kernel's registers, except for Tanh and
+   * for a residual when tiles are not laid out like the output. */
+  const int fused_ep = s->act.kind != CPU_ACT_TANH && (s->direct || !r->z);
   for (int64_t rp = rp0; rp < rp1; rp++) {
     const int64_t m0 = rp * mr, rows = g->mg - m0 < mr ? g->mg - m0 : mr;
     const float *a = wg + rp * kdim * mr;
+    cpu_tile_epilogue ep = {r->bias + gi * g->mg + m0, NULL, plane, &s->act};
+    const cpu_tile_epilogue *epp = fused_ep ? &ep : NULL;
     for (int64_t cp = cp0; cp < cp1; cp++) {
       const int64_t q0 = cp * nr, cols = s->ext - q0 < nr ? s->ext - q0 : nr;
       if (s->direct) { /* positions are output positions: straight into y */
@@ -571,10 +576,11 @@ static void packed_task(void *arg, int task, int thread) {
             }
           b = tail, off = NULL, bstride = nr;
         }
-        v->gemm_tile(g->cg, s->n_taps, off, a, b, bstride, yg + m0 * plane + q0, plane, (int)rows, (int)cols);
+        if (r->z) ep.z = r->z + (img * g->m + gi * g->mg + m0) * plane + q0;
+        v->gemm_tile(g->cg, s->n_taps, off, a, b, bstride, yg + m0 * plane + q0, plane, (int)rows, (int)cols, epp);
         continue;
       }
-      v->gemm_tile(g->cg, s->n_taps, s->tap_off, a, base + q0, s->pplane, tile, nr, (int)rows, (int)cols);
+      v->gemm_tile(g->cg, s->n_taps, s->tap_off, a, base + q0, s->pplane, tile, nr, (int)rows, (int)cols, epp);
       /* Copy each output row's run of valid columns. */
       for (int64_t q = q0; q < q0 + cols;) {
         const int64_t oy = q / s->wq, ox = q % s->wq, run_end = q - ox + s->wq;
@@ -590,7 +596,7 @@ static void packed_task(void *arg, int task, int thread) {
   }
   const int64_t p_lo = valid_before(s, cp0 * nr), p_hi = valid_before(s, cp1 * nr < s->ext ? cp1 * nr : s->ext);
   const int64_t m1 = rp1 * mr < g->mg ? rp1 * mr : g->mg;
-  if (p_hi > p_lo) block_epilogue(r, img, gi, rp0 * mr, m1, p_lo, p_hi - p_lo);
+  if (!fused_ep && p_hi > p_lo) block_epilogue(r, img, gi, rp0 * mr, m1, p_lo, p_hi - p_lo);
 }
 
 /* Row-split mode, one image and group at a time: first the whole im2col

@@ -13,6 +13,7 @@
 
 #include "gemm_tile.h"
 #include "simd.h"
+#include "vec_math.h"
 
 #define TILE_CAT2(a, b) a##_##b
 #define TILE_CAT(a, b) TILE_CAT2(a, b)
@@ -22,15 +23,35 @@
 #define NV GEMM_NV
 #define NR GEMM_NR
 
-typedef float vf __attribute__((vector_size(VW * sizeof(float))));
+typedef vfw vf; /* vec_math.h */
 
 void TILE_CAT(rn_cpu_gemm_tile, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, const int64_t *seg_off, const float *a,
-                                                 const float *b, int64_t bstride, float *c, int64_t ldc, int mr,
-                                                 int nr);
+                                                 const float *b, int64_t bstride, float *c, int64_t ldc, int mr, int nr,
+                                                 const cpu_tile_epilogue *ep);
+
+/* Bias, residual and activation on one vector (half j of row r); by value,
+ * so that the accumulators never need an address (they stay in registers). */
+static inline vf lane_epilogue(const cpu_tile_epilogue *ep, int r, int j, int nr, vf c) {
+  if (ep->bias) c += ep->bias[r];
+  if (ep->z) {
+    const float *zp = ep->z + r * ep->ldz + j * VW;
+    vf zv;
+    if (nr == NR) { /* a constant-size copy: one vector load */
+      memcpy(&zv, zp, sizeof zv);
+    } else {
+      float z[VW] = {0};
+      int n = nr - j * VW;
+      for (int i = 0; i < n && i < VW; i++) z[i] = zp[i];
+      memcpy(&zv, z, sizeof zv);
+    }
+    c += zv;
+  }
+  return ep->act->kind != CPU_ACT_NONE ? act_v(c, ep->act) : c;
+}
 
 void TILE_CAT(rn_cpu_gemm_tile, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, const int64_t *seg_off, const float *a,
-                                                 const float *b, int64_t bstride, float *c, int64_t ldc, int mr,
-                                                 int nr) {
+                                                 const float *b, int64_t bstride, float *c, int64_t ldc, int mr, int nr,
+                                                 const cpu_tile_epilogue *ep) {
   /* One named variable per accumulator: GCC keeps them in registers (an
    * array would live on the stack). */
 #define DECLARE(r) vf c##r##_0 = {0}, c##r##_1 = {0};
@@ -54,6 +75,15 @@ void TILE_CAT(rn_cpu_gemm_tile, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, cons
       GEMM_ROWS(STEP)
     }
   }
+#define EPILOGUE(r)                                   \
+  if (r < mr) {                                       \
+    c##r##_0 = lane_epilogue(ep, r, 0, nr, c##r##_0); \
+    c##r##_1 = lane_epilogue(ep, r, 1, nr, c##r##_1); \
+  }
+  if (ep) {
+    GEMM_ROWS(EPILOGUE)
+  }
+#undef EPILOGUE
   float tile[MR][NR];
   GEMM_ROWS(STORE)
   if (nr == NR)

@@ -6,12 +6,10 @@
 #include <stdint.h>
 #include <string.h>
 
-#if defined(__AVX2__)
-#include <immintrin.h>
-#endif
 
 #include "gemm_tile.h"
 #include "simd.h"
+#include "vec_math.h"
 
 #define SIMD_CAT2(a, b) a##_##b
 #define SIMD_CAT(a, b) SIMD_CAT2(a, b)
@@ -41,63 +39,6 @@ static inline float exp_nonpos(float x) {
   float scale;
   memcpy(&scale, &sbits, sizeof scale);
   return p * scale;
-}
-
-/* One vector of the target (see gemm_tile.h), and its integer twin. */
-typedef float vfw __attribute__((vector_size(GEMM_VW * sizeof(float))));
-typedef int32_t viw __attribute__((vector_size(GEMM_VW * sizeof(int32_t))));
-
-static inline vfw vf_bits(viw v) {
-  vfw f;
-  memcpy(&f, &v, sizeof f);
-  return f;
-}
-static inline viw vi_bits(vfw v) {
-  viw i;
-  memcpy(&i, &v, sizeof i);
-  return i;
-}
-/* m ? a : b, lane by lane (m from a vector comparison: all ones or zero). */
-static inline vfw vf_select(viw m, vfw a, vfw b) { return vf_bits((m & vi_bits(a)) | (~m & vi_bits(b))); }
-
-/* exp_nonpos, a vector at a time. */
-static inline vfw exp_nonpos_v(vfw x) {
-  const vfw zero = {0};
-  x = vf_select(x < zero - 87.0f, zero - 87.0f, x);
-  vfw t = x * 1.44269504088896341f + 12582912.0f;
-  vfw k = t - 12582912.0f;
-  vfw r = x - k * 0.693359375f - k * -2.12194440e-4f;
-  vfw p = zero + 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
-  return p * vf_bits((vi_bits(t) - 0x4B400000 + 127) << 23);
-}
-
-/* 1 / d: the hardware estimate refined by one Newton step (division is
- * several times slower and this runs on every activation of EfficientNet). */
-static inline vfw recip_v(vfw d) {
-#if defined(__AVX512F__)
-  vfw r = (vfw)_mm512_rcp14_ps((__m512)d);
-#elif defined(__AVX2__)
-  vfw r = (vfw)_mm256_rcp_ps((__m256)d);
-#else
-  return 1.0f / d;
-#endif
-#if defined(__AVX512F__) || defined(__AVX2__)
-  return r * (2.0f - d * r);
-#endif
-}
-
-/* sigmoid, a vector at a time (as sigmoid() below). */
-static inline vfw sigmoid_v(vfw v) {
-  const vfw zero = {0};
-  vfw e = exp_nonpos_v(vf_select(v < zero, v, -v));
-  vfw r = recip_v(1.0f + e);
-  return vf_select(v >= zero, r, e * r);
 }
 
 /* 1 / (1 + exp(-v)), from exp(-|v|) so that it never overflows. */
@@ -367,8 +308,8 @@ static void winograd_output(const float *m, int64_t xi_stride, int ntiles, float
 }
 
 void SIMD_CAT(rn_cpu_gemm_tile, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, const int64_t *seg_off, const float *a,
-                                                 const float *b, int64_t bstride, float *c, int64_t ldc, int mr,
-                                                 int nr);
+                                                 const float *b, int64_t bstride, float *c, int64_t ldc, int mr, int nr,
+                                                 const cpu_tile_epilogue *ep);
 
 const cpu_simd SIMD_TABLE = {
     SIMD_STR(CPU_SIMD_SUFFIX), epilogue, activation, depthwise, maxpool, sum, add, mul, add_scalar, mul_scalar,

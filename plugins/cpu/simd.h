@@ -25,6 +25,15 @@ typedef struct cpu_act {
   float a, b;
 } cpu_act;
 
+/* What the GEMM micro-kernel applies to its tile before storing it:
+ * C = act(C + bias[r] + z[r][col]); bias and z may be NULL. */
+typedef struct cpu_tile_epilogue {
+  const float *bias; /* one per tile row */
+  const float *z;    /* tile row r at z + r * ldz */
+  int64_t ldz;
+  const cpu_act *act; /* must have a vector form (not Tanh) */
+} cpu_tile_epilogue;
+
 /* A 2-D sliding window over one channel plane (depthwise conv, pooling). */
 typedef struct cpu_window {
   int64_t h, w, oh, ow;   /* input and output plane sizes */
@@ -68,9 +77,9 @@ typedef struct cpu_simd {
   /* The GEMM micro-kernel (gemm_tile.c): C[mr x nr] = A panel [K][gemm_mr]
    * times B (gemm_nr floats per row; nseg segments of k_depth rows, row k of
    * segment s at b + seg_off[s] + k*bstride; seg_off NULL: one segment at b),
-   * mr <= gemm_mr, nr <= gemm_nr. */
+   * mr <= gemm_mr, nr <= gemm_nr; ep (may be NULL) is applied in registers. */
   void (*gemm_tile)(int64_t k_depth, int nseg, const int64_t *seg_off, const float *a, const float *b,
-                    int64_t bstride, float *c, int64_t ldc, int mr, int nr);
+                    int64_t bstride, float *c, int64_t ldc, int mr, int nr, const cpu_tile_epilogue *ep);
   int gemm_mr, gemm_nr;
 } cpu_simd;
 

@@ -1,5 +1,7 @@
-/* Times ResNet-50-like convolutions with rn's reference kernels and with
- * rn-plugin-cpu (argv[1]); prints the median of 20 runs and GFLOP/s.
+/* Times convolutions with rn-plugin-cpu (argv[1]) and, for the default
+ * ResNet-50-like list, rn's reference kernels; prints the median of 20 runs
+ * and GFLOP/s. `bench_conv PLUGIN C M HW K STRIDE THREADS` times one
+ * convolution (pads k/2) on the plugin with that many threads.
  * Not a test: `ninja -C build tests/plugins_cpu/bench_conv`. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,8 +27,8 @@ static int cmp(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-/* x [1, c, hw, hw] -> Conv(m, k x k, stride 1, pad k/2, bias). */
-static rn_model *conv_model(int c, int m, int hw, int k) {
+/* x [1, c, hw, hw] -> Conv(m, k x k, stride, pad k/2, bias). */
+static rn_model *conv_model(int c, int m, int hw, int k, int stride) {
   rn_model *model;
   die(rn_model_create("bench", &model), "create");
   int64_t xd[4] = {1, c, hw, hw}, wd[4] = {m, c, k, k}, bd[1] = {m};
@@ -45,14 +47,20 @@ static rn_model *conv_model(int c, int m, int hw, int k) {
   die(rn_model_add_node(model, "Conv", "", "conv", 3, in, 1, &out, &node), "node");
   int64_t pads[4] = {k / 2, k / 2, k / 2, k / 2};
   die(rn_model_node_set_ints(model, node, "pads", 4, pads), "pads");
+  int64_t strides[2] = {stride, stride};
+  die(rn_model_node_set_ints(model, node, "strides", 2, strides), "strides");
   die(rn_model_check_node(model, node), "check");
   die(rn_model_add_output(model, "Y"), "output");
   return model;
 }
 
-static double median_seconds(const rn_env *env, rn_model *model, int c, int hw, const char **placed) {
+static double median_seconds(const rn_env *env, rn_model *model, int c, int hw, int threads, const char **placed) {
   rn_session *s;
-  die(rn_session_create(env, model, NULL, &s), "session");
+  rn_session_options *o;
+  die(rn_session_options_create(&o), "options");
+  die(rn_session_options_set_threads(o, threads), "threads");
+  die(rn_session_create(env, model, o, &s), "session");
+  rn_session_options_free(o);
   int64_t xd[4] = {1, c, hw, hw};
   rn_tensor *x, *y = NULL;
   die(rn_tensor_create(RN_DTYPE_FLOAT, xd, 4, &x), "x");
@@ -88,17 +96,29 @@ int main(int argc, char **argv) {
   rn_env *env;
   die(rn_env_create(&env), "env");
   die(rn_env_load_plugin(env, argv[1]), "plugin");
+  if (argc == 8) {
+    int c = atoi(argv[2]), m = atoi(argv[3]), hw = atoi(argv[4]), k = atoi(argv[5]), st = atoi(argv[6]);
+    int threads = atoi(argv[7]), ohw = (hw + 2 * (k / 2) - k) / st + 1;
+    rn_model *model = conv_model(c, m, hw, k, st);
+    const char *where;
+    double t = median_seconds(env, model, c, hw, threads, &where);
+    printf("conv %dx%dx%d -> %d k%d s%d threads %d (%s): %.3f ms %.2f GFLOP/s\n", c, hw, hw, m, k, st, threads, where,
+           t * 1e3, 2.0 * m * c * k * k * ohw * ohw / t * 1e-9);
+    rn_model_free(model);
+    rn_env_free(env);
+    return 0;
+  }
   const struct {
     const char *name;
     int c, m, hw, k;
   } convs[] = {{"3x3 conv 1x256x14x14 -> 256", 256, 256, 14, 3}, {"1x1 conv 1x1024x14x14 -> 256", 1024, 256, 14, 1},
                {"1x1 conv 1x256x14x14 -> 1024", 256, 1024, 14, 1}};
   for (size_t i = 0; i < sizeof convs / sizeof convs[0]; i++) {
-    rn_model *m = conv_model(convs[i].c, convs[i].m, convs[i].hw, convs[i].k);
+    rn_model *m = conv_model(convs[i].c, convs[i].m, convs[i].hw, convs[i].k, 1);
     double flops = 2.0 * convs[i].m * convs[i].c * convs[i].k * convs[i].k * convs[i].hw * convs[i].hw;
     const char *p_ref, *p_plug;
-    double ref = median_seconds(NULL, m, convs[i].c, convs[i].hw, &p_ref);
-    double plug = median_seconds(env, m, convs[i].c, convs[i].hw, &p_plug);
+    double ref = median_seconds(NULL, m, convs[i].c, convs[i].hw, 1, &p_ref);
+    double plug = median_seconds(env, m, convs[i].c, convs[i].hw, 1, &p_plug);
     printf("%-32s reference (%s): %8.3f ms %7.2f GFLOP/s | plugin (%s): %8.3f ms %7.2f GFLOP/s | x%.1f\n",
            convs[i].name, p_ref, ref * 1e3, flops / ref * 1e-9, p_plug, plug * 1e3, flops / plug * 1e-9, ref / plug);
     rn_model_free(m);
