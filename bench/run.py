@@ -181,16 +181,20 @@ def bench_config(rn_bench, model, batch, threads, args, tmpdir, first):
                 "ort": ["node", os.path.join(HERE, "ort_bench.js"), *common,
                         "--output", outputs["ort"]]}
     times = {"rn": [], "ort": []}
+    round_ratios = []  # per round: rn's median / ORT's median, measured back to back
     peak = {"rn": 0.0, "ort": 0.0}
     row = {"model": model, "batch": batch, "threads": threads, "rounds": args.rounds,
            "runs_per_process": runs, "warmup": args.warmup, "error": None}
     try:
         for r in range(args.rounds):
             order = ("rn", "ort") if (first + r) % 2 == 0 else ("ort", "rn")
+            medians = {}
             for rt in order:
                 t, mib = run_child(commands[rt])
                 times[rt] += t
+                medians[rt] = statistics.median(t)
                 peak[rt] = max(peak[rt], mib)
+            round_ratios.append(medians["rn"] / medians["ort"])
         max_diff, tol, top1 = compare(outputs["rn"], outputs["ort"], batch)
     except (ChildError, OSError, ValueError, KeyError) as e:
         row["error"] = str(e)
@@ -204,6 +208,10 @@ def bench_config(rn_bench, model, batch, threads, args, tmpdir, first):
         "outputs_agree": max_diff <= tol and top1 == batch,
     })
     row["ratio"] = row["rn_median_ms"] / row["ort_median_ms"]
+    # The machine's speed drifts (shared cores): ratios of processes run back
+    # to back are steadier than ratios of pooled medians.
+    row["round_ratios"] = round_ratios
+    row["paired_ratio"] = statistics.median(round_ratios)
     return row
 
 
@@ -211,7 +219,7 @@ def bench_config(rn_bench, model, batch, threads, args, tmpdir, first):
 
 def table(rows):
     head = ["model", "batch", "threads", "rn median ms", "ORT median ms", "rn/ORT",
-            "rn peak MiB", "ORT peak MiB", "max abs diff", "top-1 agree"]
+            "rn/ORT paired", "rn peak MiB", "ORT peak MiB", "max abs diff", "top-1 agree"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         cells = [r["model"], str(r["batch"]), str(r["threads"])]
@@ -222,7 +230,7 @@ def table(rows):
             if not r["outputs_agree"]:
                 agree += " **DISAGREE**"
             cells += [f"{r['rn_median_ms']:.2f}", f"{r['ort_median_ms']:.2f}",
-                      f"{r['ratio']:.2f}", f"{r['rn_peak_mib']:.0f}", f"{r['ort_peak_mib']:.0f}",
+                      f"{r['ratio']:.2f}", f"{r['paired_ratio']:.2f}", f"{r['rn_peak_mib']:.0f}", f"{r['ort_peak_mib']:.0f}",
                       f"{r['max_abs_diff']:.2e}", agree]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -241,11 +249,11 @@ def main(argv):
     ap.add_argument("--models", nargs="+", default=list(MODELS))
     ap.add_argument("--batches", nargs="+", type=int, default=[1, 8])
     ap.add_argument("--threads", nargs="+", type=int, default=[1, 2])
-    ap.add_argument("--rounds", type=int, default=3,
-                    help="processes per runtime and configuration (default 3)")
-    ap.add_argument("--runs", type=int, default=10,
+    ap.add_argument("--rounds", type=int, default=5,
+                    help="processes per runtime and configuration (default 5)")
+    ap.add_argument("--runs", type=int, default=8,
                     help="timed runs per process at batch 1; half as many at larger "
-                         "batches (default 10)")
+                         "batches (default 8)")
     ap.add_argument("--warmup", type=int, default=2, help="untimed runs per process (default 2)")
     ap.add_argument("--quick", action="store_true",
                     help="smoke check: 1 round, 2 runs, 1 warmup (numbers are not meaningful)")
@@ -306,7 +314,8 @@ def main(argv):
           f"on {meta['cpu']} ({meta['cpus']} CPUs); "
           f"rounds per configuration: {args.rounds}, each one process per runtime doing "
           f"{args.warmup} warmup + {args.runs} timed runs at batch 1, "
-          f"{runs_per_process(2, args.runs)} at larger batches; medians over all timed runs\n")
+          f"{runs_per_process(2, args.runs)} at larger batches; medians over all timed runs; "
+          f"paired: the median over rounds of rn's median / ORT's median in that round\n")
     print(table(rows))
     log(f"\nresults: {out}")
     failed = [r for r in rows if r["error"] or not r["outputs_agree"]]

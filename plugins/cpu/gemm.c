@@ -37,6 +37,11 @@ static void sgemm_task(void *arg, int task, int thread) {
     a += g->ta ? lo : lo * g->lda;
     c += lo * g->ldc, m = hi - lo;
   }
+  if (m == 1) { /* a row vector times B (classifier heads at batch 1): sgemv streams B once */
+    cblas_sgemv(CblasRowMajor, g->tb ? CblasNoTrans : CblasTrans, g->tb ? (int)n : (int)g->k,
+                g->tb ? (int)g->k : (int)n, g->alpha, b, (int)g->ldb, a, g->ta ? (int)g->lda : 1, g->beta, c, 1);
+    return;
+  }
   cblas_sgemm(CblasRowMajor, g->ta ? CblasTrans : CblasNoTrans, g->tb ? CblasTrans : CblasNoTrans, (int)m, (int)n,
               (int)g->k, g->alpha, a, (int)g->lda, b, (int)g->ldb, g->beta, c, (int)g->ldc);
 }
