@@ -114,7 +114,7 @@ static void depthwise(const cpu_window *g, const float *x, const float *w, float
   for (int64_t a = 0; a < g->sh; a++)
     for (int64_t b = 0; b < g->sw; b++) {
       float *dst = phases + (a * g->sw + b) * pplane;
-      memset(dst, 0, (size_t)pplane * sizeof *dst);
+      memset(dst, 0, (size_t)pplane * sizeof *dst); /* one call: planes are often tiny */
       const int64_t off = b - g->pl;
       int64_t lo = off >= 0 ? 0 : (-off + g->sw - 1) / g->sw, hi = g->w - off <= 0 ? 0 : (g->w - off + g->sw - 1) / g->sw;
       if (hi > wq) hi = wq;
@@ -130,32 +130,7 @@ static void depthwise(const cpu_window *g, const float *x, const float *w, float
       }
     }
   const int64_t taps = g->kh * g->kw;
-  if (taps <= MAX_DW_TAPS) {
-    /* All taps of a vector of outputs summed in a register, stored once. */
-    const float *src[MAX_DW_TAPS];
-    for (int64_t i = 0; i < g->kh; i++)
-      for (int64_t j = 0; j < g->kw; j++) {
-        const int64_t ri = i * g->dh, cj = j * g->dw;
-        src[i * g->kw + j] = phases + ((ri % g->sh) * g->sw + cj % g->sw) * pplane + (ri / g->sh) * wq + cj / g->sw;
-      }
-    /* Four vectors at a time: independent sums hide the FMA latency. */
-    for (int64_t k = 0; k < n; k += 4 * GEMM_VW) {
-      vfw s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};
-      for (int64_t t = 0; t < taps; t++) {
-        vfw x0, x1, x2, x3;
-        const float *p = src[t] + k, wt = w[t];
-        memcpy(&x0, p, sizeof x0);
-        memcpy(&x1, p + GEMM_VW, sizeof x1);
-        memcpy(&x2, p + 2 * GEMM_VW, sizeof x2);
-        memcpy(&x3, p + 3 * GEMM_VW, sizeof x3);
-        s0 += wt * x0, s1 += wt * x1, s2 += wt * x2, s3 += wt * x3;
-      }
-      memcpy(acc + k, &s0, sizeof s0);
-      memcpy(acc + k + GEMM_VW, &s1, sizeof s1);
-      memcpy(acc + k + 2 * GEMM_VW, &s2, sizeof s2);
-      memcpy(acc + k + 3 * GEMM_VW, &s3, sizeof s3);
-    }
-  } else {
+  if (taps > MAX_DW_TAPS) { /* rare: one pass per tap, then the epilogue */
     memset(acc, 0, (size_t)n * sizeof *acc);
     for (int64_t i = 0; i < g->kh; i++)
       for (int64_t j = 0; j < g->kw; j++) {
@@ -163,9 +138,43 @@ static void depthwise(const cpu_window *g, const float *x, const float *w, float
         const float *src = phases + ((ri % g->sh) * g->sw + cj % g->sw) * pplane + (ri / g->sh) * wq + cj / g->sw;
         axpy(n, w[i * g->kw + j], src, acc);
       }
+    for (int64_t oy = 0; oy < g->oh; oy++) memcpy(y + oy * g->ow, acc + oy * wq, (size_t)g->ow * sizeof *y);
+    epilogue(y, g->oh * g->ow, bias, z, act);
+    return;
+  }
+  const float *src[MAX_DW_TAPS];
+  for (int64_t i = 0; i < g->kh; i++)
+    for (int64_t j = 0; j < g->kw; j++) {
+      const int64_t ri = i * g->dh, cj = j * g->dw;
+      src[i * g->kw + j] = phases + ((ri % g->sh) * g->sw + cj % g->sw) * pplane + (ri / g->sh) * wq + cj / g->sw;
+    }
+  /* The whole plane at the phase width, four vectors at a time: all taps
+   * summed in registers (independent sums hide the FMA latency), then bias
+   * and activation there too unless a residual or Tanh needs the pass below. */
+  const int in_registers = !z && act->kind != CPU_ACT_TANH;
+  for (int64_t k = 0; k < n; k += 4 * GEMM_VW) {
+    vfw s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};
+    for (int64_t t = 0; t < taps; t++) {
+      vfw x0, x1, x2, x3;
+      const float *p = src[t] + k, wt = w[t];
+      memcpy(&x0, p, sizeof x0);
+      memcpy(&x1, p + GEMM_VW, sizeof x1);
+      memcpy(&x2, p + 2 * GEMM_VW, sizeof x2);
+      memcpy(&x3, p + 3 * GEMM_VW, sizeof x3);
+      s0 += wt * x0, s1 += wt * x1, s2 += wt * x2, s3 += wt * x3;
+    }
+    if (in_registers) {
+      s0 += bias, s1 += bias, s2 += bias, s3 += bias;
+      if (act->kind != CPU_ACT_NONE)
+        s0 = act_v(s0, act), s1 = act_v(s1, act), s2 = act_v(s2, act), s3 = act_v(s3, act);
+    }
+    memcpy(acc + k, &s0, sizeof s0);
+    memcpy(acc + k + GEMM_VW, &s1, sizeof s1);
+    memcpy(acc + k + 2 * GEMM_VW, &s2, sizeof s2);
+    memcpy(acc + k + 3 * GEMM_VW, &s3, sizeof s3);
   }
   for (int64_t oy = 0; oy < g->oh; oy++) memcpy(y + oy * g->ow, acc + oy * wq, (size_t)g->ow * sizeof *y);
-  epilogue(y, g->oh * g->ow, bias, z, act);
+  if (!in_registers) epilogue(y, g->oh * g->ow, bias, z, act);
 }
 
 static void maxpool(const cpu_window *g, const float *x, float *y) {
