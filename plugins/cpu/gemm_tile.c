@@ -25,6 +25,8 @@
 
 typedef vfw vf; /* vec_math.h */
 
+enum { PREFETCH_ROWS = 6 };
+
 void TILE_CAT(rn_cpu_gemm_tile, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, const int64_t *seg_off, const float *a,
                                                  const float *b, int64_t bstride, float *c, int64_t ldc, int mr, int nr,
                                                  const cpu_tile_epilogue *ep);
@@ -69,6 +71,10 @@ void TILE_CAT(rn_cpu_gemm_tile, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, cons
   for (int sg = 0; sg < nseg; sg++) {
     const float *bk = b + (seg_off ? seg_off[sg] : 0);
     for (int64_t k = 0; k < k_depth; k++, bk += bstride, ak += MR) {
+      /* B rows are bstride apart (a channel plane for convolutions): fetch
+       * a few rows ahead, the hardware prefetcher does not follow. */
+      __builtin_prefetch(bk + PREFETCH_ROWS * bstride);
+      __builtin_prefetch(bk + PREFETCH_ROWS * bstride + VW);
       vf b0, b1;
       memcpy(&b0, bk, sizeof b0);
       memcpy(&b1, bk + VW, sizeof b1);
