@@ -81,9 +81,25 @@ static void *worker_main(void *arg) {
   return NULL;
 }
 
+/* In a child of fork() only the forking thread exists: forget the workers
+ * (and any job) so that the child starts its own. */
+static void forget_workers_after_fork(void) {
+  pthread_mutex_init(&pool.lock, NULL);
+  pthread_cond_init(&pool.wake, NULL);
+  pthread_mutex_init(&pool.busy, NULL);
+  atomic_store(&pool.n_workers, 0);
+  atomic_store(&pool.job, NULL);
+  atomic_store(&pool.active, 0);
+}
+
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+static void register_atfork(void) { pthread_atfork(NULL, NULL, forget_workers_after_fork); }
+
 /* Starts workers up to `threads` - 1 (never stopped: they sleep when idle). */
 static void ensure_workers(int threads) {
   if (threads > CPU_MAX_THREADS) threads = CPU_MAX_THREADS;
+  if (atomic_load(&pool.n_workers) >= threads - 1) return; /* the common case: no lock */
+  pthread_once(&atfork_once, register_atfork);
   pthread_mutex_lock(&pool.lock);
   while (pool.n_workers < threads - 1) {
     pthread_attr_t attr;
