@@ -627,6 +627,32 @@ int main(int argc, char **argv) {
   for (int i = 0; i < 400; i++) conv_random(env, i % 5, 0);
   for (int i = 0; i < 300; i++) conv_random(env, i % 5, 1);
 
+  /* Deep convolutions (long K, tail panels, residual and activation in the
+   * micro-kernel's registers or after the copy to the output). */
+  {
+    static const struct {
+      int c, m, hw, k, s, groups, fused, act, z;
+    } deep[] = {
+        {1100, 20, 5, 1, 1, 1, 0, 0, 0}, /* 1x1 (input read in place), a tail panel */
+        {700, 17, 6, 1, 1, 1, 1, 4, 1},  /* ... with a residual and SiLU in registers */
+        {200, 30, 9, 3, 1, 1, 0, 0, 0},  /* 3x3 through the phase planes */
+        {130, 25, 7, 3, 1, 1, 1, 1, 1},  /* ... residual (added after the copy) + Relu */
+        {600, 13, 11, 3, 2, 1, 1, 2, 0}, /* 3x3 stride 2, Clip */
+        {1040, 24, 4, 1, 1, 2, 1, 5, 0}, /* grouped, 520 channels per group */
+        {96, 40, 12, 7, 1, 1, 1, 8, 0},  /* 7x7, Tanh (no vector form: applied after) */
+    };
+    for (size_t i = 0; i < sizeof deep / sizeof deep[0]; i++) {
+      conv_params q = {0};
+      q.dtype = RN_DTYPE_FLOAT;
+      q.opset = 17;
+      q.n = 1 + (int)(i % 2), q.c = deep[i].c, q.m = deep[i].m, q.h = q.w = deep[i].hw, q.groups = deep[i].groups;
+      q.kh = q.kw = deep[i].k, q.sh = q.sw = deep[i].s, q.dh = q.dw = 1, q.bias = 1, q.weight_const = 1;
+      for (int k = 0; k < 4; k++) q.pads[k] = deep[i].k / 2;
+      q.fused = deep[i].fused, q.act = deep[i].act, q.z = deep[i].z;
+      conv_case(env, &q, 1);
+    }
+  }
+
   /* 3x3 stride-1 convolutions big enough for Winograd: partial tiles, every
    * pad combination, batches. */
   for (int i = 0; i < 60; i++) {
