@@ -150,6 +150,10 @@ typedef struct conv_state {
   int64_t phase_floats;  /* the phase buffer per image */
   int n_taps;
   int64_t *tap_off;      /* per tap: offset of its B rows in an image's phase buffer */
+  /* Transposed tiles (short output rows, see plan_packed): */
+  int transposed;
+  int64_t *pos_in, *pos_out; /* per output position: its phase-plane offset, its output offset */
+  int64_t tiles_per_task;    /* position tiles per task */
   const cpu_simd *simd;
   size_t ws_per_thread;  /* floats */
   size_t ws;             /* bytes */
@@ -291,6 +295,46 @@ static int plan_packed(conv_state *s) {
       s->tap_off[i * g->kw + j] =
           (a * g->sw + b) * g->c * s->pplane + ((i * g->dh) / g->sh) * s->wq + (j * g->dw) / g->sw;
     }
+  /* Short output rows (7x7) waste many of a panel's NR columns on the phase
+   * planes' padding columns: then tiles of MR positions (any offsets) by NR
+   * output channels do less work. Not for a residual or Tanh (the
+   * transposed tile applies only bias and vector activations). */
+  const int64_t valid = g->oh * g->ow;
+  const double util_cols = (double)valid / (double)round_up(s->ext, nr) * (double)g->mg / (double)round_up(g->mg, mr);
+  const double util_rows = (double)valid / (double)round_up(valid, mr) * (double)g->mg / (double)round_up(g->mg, nr);
+  if (!s->direct && !s->has_z && s->act.kind != CPU_ACT_TANH && util_rows > util_cols + 0.05 &&
+      getenv("RN_CPU_NO_TRANSPOSED") == NULL) {
+    s->transposed = 1;
+    const int64_t jpanels = div_up(g->mg, nr);
+    free(s->packed);
+    s->packed = aligned_alloc(64, (size_t)round_up(g->g * jpanels * kdim * nr * (int64_t)sizeof(float), 64));
+    s->pos_in = malloc((size_t)valid * sizeof *s->pos_in);
+    s->pos_out = malloc((size_t)valid * sizeof *s->pos_out);
+    if (!s->packed || !s->pos_in || !s->pos_out) return 1;
+    /* A^T, tap-major k as above, NR output channels per panel. */
+    for (int64_t gi = 0; gi < g->g; gi++)
+      for (int64_t jp = 0; jp < jpanels; jp++) {
+        float *dst = s->packed + (gi * jpanels + jp) * kdim * nr;
+        for (int64_t t = 0; t < taps; t++)
+          for (int64_t c = 0; c < g->cg; c++)
+            for (int64_t j = 0; j < nr; j++) {
+              int64_t m = jp * nr + j;
+              dst[(t * g->cg + c) * nr + j] = m < g->mg ? s->weight[((gi * g->mg + m) * g->cg + c) * taps + t] : 0.0f;
+            }
+      }
+    for (int64_t oy = 0; oy < g->oh; oy++)
+      for (int64_t ox = 0; ox < g->ow; ox++) {
+        s->pos_in[oy * g->ow + ox] = oy * s->wq + ox;
+        s->pos_out[oy * g->ow + ox] = oy * g->ow + ox;
+      }
+    /* Tasks: (image, group, channel panel, block of position tiles). */
+    const int64_t tiles = div_up(valid, mr), want = 4 * (int64_t)s->threads;
+    const int64_t per_panel = div_up(want, images * jpanels);
+    s->tiles_per_task = div_up(tiles, per_panel < 1 ? 1 : per_panel);
+    s->ws_per_thread = 0;
+    s->ws = (size_t)(s->phase_floats * g->n) * sizeof(float);
+    return 0;
+  }
   /* Column tasks of up to 8 panels, enough of them for every thread; then,
    * if images x column tasks are still too few, row blocks too. */
   const int64_t cpanels = div_up(s->ext, nr), want = 4 * (int64_t)s->threads;
@@ -371,6 +415,8 @@ oom:
   free(s->wino_weights);
   free(s->packed);
   free(s->tap_off);
+  free(s->pos_in);
+  free(s->pos_out);
   free(s);
   return cpu_fail(err, err_size, "out of memory");
 }
@@ -385,6 +431,8 @@ void rn_cpu_conv_release(void *state) {
   free(s->wino_weights);
   free(s->packed);
   free(s->tap_off);
+  free(s->pos_in);
+  free(s->pos_out);
   free(s);
 }
 
@@ -599,6 +647,33 @@ static void packed_task(void *arg, int task, int thread) {
   if (!fused_ep && p_hi > p_lo) block_epilogue(r, img, gi, rp0 * mr, m1, p_lo, p_hi - p_lo);
 }
 
+/* Transposed tiles: task = (image, group, channel panel, block of position
+ * tiles); each tile is MR positions x NR channels, written to the output. */
+static void transposed_task(void *arg, int task, int thread) {
+  (void)thread;
+  const conv_run_ctx *r = arg;
+  const conv_state *s = r->s;
+  const conv_geom *g = &s->g;
+  const cpu_simd *v = s->simd;
+  const int64_t plane = g->oh * g->ow, kdim = g->cg * g->kh * g->kw, mr = v->gemm_mr, nr = v->gemm_nr;
+  const int64_t jpanels = div_up(g->mg, nr), tiles = div_up(plane, mr), blocks = div_up(tiles, s->tiles_per_task);
+  int64_t t = task;
+  const int64_t blk = t % blocks;
+  t /= blocks;
+  const int64_t jp = t % jpanels;
+  t /= jpanels;
+  const int64_t gi = t % g->g, img = t / g->g;
+  const float *base = r->ws + img * s->phase_floats + gi * g->cg * s->pplane;
+  const float *a = s->packed + (gi * jpanels + jp) * kdim * nr;
+  const int64_t j0 = jp * nr, nj = g->mg - j0 < nr ? g->mg - j0 : nr;
+  float *yc = r->y + (img * g->m + gi * g->mg + j0) * plane;
+  for (int64_t tile = blk * s->tiles_per_task; tile < (blk + 1) * s->tiles_per_task && tile < tiles; tile++) {
+    const int64_t p0 = tile * mr, np = plane - p0 < mr ? plane - p0 : mr;
+    v->gemm_tile_t(g->cg, s->n_taps, s->tap_off, a, base, s->pplane, s->pos_in + p0, s->pos_out + p0, (int)np, yc,
+                   plane, (int)nj, r->bias + gi * g->mg + j0, &s->act);
+  }
+}
+
 /* Row-split mode, one image and group at a time: first the whole im2col
  * (tasks = row ranges of it), then the GEMM by output-channel blocks. */
 typedef struct row_split_ctx {
@@ -681,6 +756,12 @@ int rn_cpu_conv_run(const void *state, const rn_plugin_tensor *const *inputs, in
       int64_t pairs = g->n * g->c, tasks = pairs < 4 * s->threads ? pairs : 4 * s->threads;
       phase_ctx pc = {&r, div_up(pairs, tasks)};
       rn_cpu_parallel(s->threads, (int)div_up(pairs, pc.per_task), phase_task, &pc);
+    }
+    if (s->transposed) {
+      const int64_t tiles = div_up(plane, s->simd->gemm_mr), jpanels = div_up(g->mg, s->simd->gemm_nr);
+      int64_t tasks = g->n * g->g * jpanels * div_up(tiles, s->tiles_per_task);
+      rn_cpu_parallel(s->threads, (int)tasks, transposed_task, &r);
+      return 0;
     }
     const int64_t ext_panels = div_up(s->ext, s->simd->gemm_nr), mpanels = div_up(g->mg, s->simd->gemm_mr);
     int64_t tasks = g->n * g->g * div_up(ext_panels, s->col_panels) * div_up(mpanels, s->row_panels);

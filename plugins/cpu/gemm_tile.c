@@ -100,3 +100,63 @@ void TILE_CAT(rn_cpu_gemm_tile, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, cons
 #undef STEP
 #undef STORE
 }
+
+/* The transposed tile, for convolutions whose output rows are short (7x7):
+ * rows are output positions and the vector columns output channels, so a
+ * tile takes any MR positions (offsets pos[] into B, skipping the phase
+ * planes' padding columns) instead of NR consecutive ones:
+ *     C[p][j] = sum_k B[k][pos[p]] * A[k][j],   A packed [K][NR] (channels),
+ * with B's row k of segment s at b + seg_off[s] + k * bstride as above.
+ * Output: channel j of position p goes to c[j * ldc + out[p]] (NCHW: ldc is
+ * the plane size); np <= MR positions, nj <= NR channels; bias (per channel,
+ * may be NULL) and act applied in registers. */
+void TILE_CAT(rn_cpu_gemm_tile_t, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, const int64_t *seg_off,
+                                                   const float *a, const float *b, int64_t bstride,
+                                                   const int64_t *pos, const int64_t *out, int np, float *c,
+                                                   int64_t ldc, int nj, const float *bias, const cpu_act *act);
+
+void TILE_CAT(rn_cpu_gemm_tile_t, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, const int64_t *seg_off,
+                                                   const float *a, const float *b, int64_t bstride,
+                                                   const int64_t *pos, const int64_t *out, int np, float *c,
+                                                   int64_t ldc, int nj, const float *bias, const cpu_act *act) {
+#define DECLARE_T(r) vf c##r##_0 = {0}, c##r##_1 = {0}; const int64_t p##r = pos[r < np ? r : 0];
+#define STEP_T(r)                          \
+  {                                        \
+    const float bv = bk[p##r];             \
+    c##r##_0 += bv * a0;                   \
+    c##r##_1 += bv * a1;                   \
+  }
+  GEMM_ROWS(DECLARE_T)
+  const float *ak = a;
+  for (int sg = 0; sg < nseg; sg++) {
+    const float *bk = b + (seg_off ? seg_off[sg] : 0);
+    for (int64_t k = 0; k < k_depth; k++, bk += bstride, ak += NR) {
+      vf a0, a1;
+      memcpy(&a0, ak, sizeof a0);
+      memcpy(&a1, ak + VW, sizeof a1);
+      GEMM_ROWS(STEP_T)
+    }
+  }
+  vf b0 = {0}, b1 = {0};
+  if (bias) {
+    float bl[NR] = {0};
+    memcpy(bl, bias, (size_t)nj * sizeof(float));
+    memcpy(&b0, bl, sizeof b0);
+    memcpy(&b1, bl + VW, sizeof b1);
+  }
+  const int do_act = act && act->kind != CPU_ACT_NONE;
+#define STORE_T(r)                                                          \
+  if (r < np) {                                                             \
+    vf v0 = c##r##_0 + b0, v1 = c##r##_1 + b1;                              \
+    if (do_act) v0 = act_v(v0, act), v1 = act_v(v1, act);                   \
+    float row[NR];                                                          \
+    memcpy(row, &v0, sizeof v0);                                            \
+    memcpy(row + VW, &v1, sizeof v1);                                       \
+    float *dst = c + out[r];                                                \
+    for (int j = 0; j < nj; j++) dst[j * ldc] = row[j];                     \
+  }
+  GEMM_ROWS(STORE_T)
+#undef DECLARE_T
+#undef STEP_T
+#undef STORE_T
+}

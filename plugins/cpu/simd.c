@@ -320,8 +320,13 @@ void SIMD_CAT(rn_cpu_gemm_tile, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, cons
                                                  const float *b, int64_t bstride, float *c, int64_t ldc, int mr, int nr,
                                                  const cpu_tile_epilogue *ep);
 
+void SIMD_CAT(rn_cpu_gemm_tile_t, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, const int64_t *seg_off,
+                                                   const float *a, const float *b, int64_t bstride,
+                                                   const int64_t *pos, const int64_t *out, int np, float *c,
+                                                   int64_t ldc, int nj, const float *bias, const cpu_act *act);
+
 const cpu_simd SIMD_TABLE = {
     SIMD_STR(CPU_SIMD_SUFFIX), epilogue, activation, depthwise, maxpool, sum, add, mul, add_scalar, mul_scalar,
     softmax_row, winograd_input, winograd_output, SIMD_CAT(rn_cpu_gemm_tile, CPU_SIMD_SUFFIX),
-    GEMM_MR, GEMM_NR,
+    GEMM_MR, GEMM_NR, SIMD_CAT(rn_cpu_gemm_tile_t, CPU_SIMD_SUFFIX),
 };

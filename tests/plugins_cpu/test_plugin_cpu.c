@@ -640,6 +640,12 @@ int main(int argc, char **argv) {
         {600, 13, 11, 3, 2, 1, 1, 2, 0}, /* 3x3 stride 2, Clip */
         {1040, 24, 4, 1, 1, 2, 1, 5, 0}, /* grouped, 520 channels per group */
         {96, 40, 12, 7, 1, 1, 1, 8, 0},  /* 7x7, Tanh (no vector form: applied after) */
+        /* short output rows: the transposed tiles (positions x channels) */
+        {24, 64, 7, 3, 1, 1, 0, 0, 0},   /* 7x7 plane, 3x3 */
+        {40, 96, 7, 3, 1, 1, 1, 4, 0},   /* ... SiLU in registers */
+        {20, 32, 15, 3, 2, 1, 1, 2, 0},  /* stride 2 onto 8x8, Clip */
+        {16, 64, 9, 5, 1, 2, 1, 1, 0},   /* 5x5, two groups, Relu */
+        {36, 64, 7, 3, 1, 1, 1, 1, 1},   /* a residual: the column tiles instead */
     };
     for (size_t i = 0; i < sizeof deep / sizeof deep[0]; i++) {
       conv_params q = {0};
