@@ -756,6 +756,20 @@ int rn_cpu_conv_run(const void *state, const rn_plugin_tensor *const *inputs, in
     return 0;
   }
   if (s->ws && !workspace) return cpu_fail(err, err_size, "Conv: no workspace");
+  if (s->path == PATH_PACKED && s->direct && plane == 1) {
+    /* 1x1 planes (squeeze-excitation): a matrix-vector product per image and
+     * group, then bias, residual and activation on the vector. */
+    for (int64_t img = 0; img < g->n; img++)
+      for (int64_t gi = 0; gi < g->g; gi++) {
+        float *yv = r.y + img * g->m + gi * g->mg;
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)g->mg, (int)g->cg, 1.0f, s->weight + gi * g->mg * g->cg,
+                    (int)g->cg, r.x + img * g->c + gi * g->cg, 1, 0.0f, yv, 1);
+        s->simd->add(yv, r.bias + gi * g->mg, yv, g->mg);
+        if (r.z) s->simd->add(yv, r.z + img * g->m + gi * g->mg, yv, g->mg);
+        s->simd->activation(yv, yv, g->mg, &s->act);
+      }
+    return 0;
+  }
   if (s->path == PATH_PACKED) {
     if (!s->direct) {
       int64_t pairs = g->n * g->c, tasks = pairs < 4 * s->threads ? pairs : 4 * s->threads;
