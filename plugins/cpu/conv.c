@@ -299,15 +299,15 @@ static int plan_packed(conv_state *s) {
       s->tap_off[i * g->kw + j] =
           (a * g->sw + b) * g->c * s->pplane + ((i * g->dh) / g->sh) * s->wq + (j * g->dw) / g->sw;
     }
-  /* Short output rows (7x7) waste many of a panel's NR columns on the phase
-   * planes' padding columns: then tiles of MR positions (any offsets) by NR
-   * output channels do less work (measured: 7x7 layers 12-18% faster). Not for a residual or Tanh (the
-   * transposed tile applies only bias and vector activations). */
+  /* Small planes (7x7, 14x14) waste many of the NR-column panels' columns
+   * (on the phase planes' padding columns, or past the last position): then
+   * tiles of MR positions (any offsets) by NR output channels do less work
+   * (measured: 7x7 layers 12-18% faster). Not with a residual (gathering it
+   * per position was measured slower) nor Tanh (no vector form). */
   const int64_t valid = g->oh * g->ow;
   const double util_cols = (double)valid / (double)round_up(s->ext, nr) * (double)g->mg / (double)round_up(g->mg, mr);
   const double util_rows = (double)valid / (double)round_up(valid, mr) * (double)g->mg / (double)round_up(g->mg, nr);
-  if (!s->direct && !s->has_z && s->act.kind != CPU_ACT_TANH && util_rows > util_cols + 0.05 &&
-      valid <= TRANSPOSED_MAX_PLANE &&
+  if (!s->has_z && s->act.kind != CPU_ACT_TANH && util_rows > util_cols + 0.05 && valid <= TRANSPOSED_MAX_PLANE &&
       getenv("RN_CPU_NO_TRANSPOSED") == NULL) {
     s->transposed = 1;
     const int64_t jpanels = div_up(g->mg, nr);
@@ -668,7 +668,8 @@ static void transposed_task(void *arg, int task, int thread) {
   const int64_t jp = t % jpanels;
   t /= jpanels;
   const int64_t gi = t % g->g, img = t / g->g;
-  const float *base = r->ws + img * s->phase_floats + gi * g->cg * s->pplane;
+  const float *base = s->direct ? r->x + (img * g->c + gi * g->cg) * s->pplane
+                                : r->ws + img * s->phase_floats + gi * g->cg * s->pplane;
   const float *a = s->packed + (gi * jpanels + jp) * kdim * nr;
   const int64_t j0 = jp * nr, nj = g->mg - j0 < nr ? g->mg - j0 : nr;
   float *yc = r->y + (img * g->m + gi * g->mg + j0) * plane;

@@ -645,7 +645,9 @@ int main(int argc, char **argv) {
         {40, 96, 7, 3, 1, 1, 1, 4, 0},   /* ... SiLU in registers */
         {20, 32, 15, 3, 2, 1, 1, 2, 0},  /* stride 2 onto 8x8, Clip */
         {16, 64, 9, 5, 1, 2, 1, 1, 0},   /* 5x5, two groups, Relu */
-        {36, 64, 7, 3, 1, 1, 1, 1, 1},   /* a residual: the column tiles instead */
+        {36, 64, 7, 3, 1, 1, 1, 1, 1},   /* ... with a residual */
+        {512, 64, 7, 1, 1, 1, 1, 1, 1},  /* 1x1 on a 7x7 input read in place, residual + Relu */
+        {256, 96, 14, 1, 1, 1, 1, 4, 0}, /* 1x1 on 14x14, SiLU */
         /* 1x1 planes (squeeze-excitation): matrix-vector products */
         {1152, 48, 1, 1, 1, 1, 1, 4, 0}, /* reduce, SiLU */
         {48, 1152, 1, 1, 1, 1, 1, 3, 1}, /* expand, residual, Sigmoid */
