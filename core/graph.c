@@ -221,6 +221,15 @@ int rn_graph_add_node(rn_graph *g, const char *name, const char *op_type, const 
   return g->n_nodes++;
 }
 
+void rn_graph_remove_nodes(rn_graph *g, const bool *removed) {
+  int w = 0;
+  for (int i = 0; i < g->n_nodes; i++) {
+    if (removed[i]) node_clear(&g->nodes[i]);
+    else g->nodes[w++] = g->nodes[i];
+  }
+  g->n_nodes = w;
+}
+
 int64_t rn_graph_opset(const rn_graph *g, const char *domain) {
   for (int i = 0; i < g->n_opsets; i++)
     if (strcmp(g->opsets[i].domain, domain) == 0) return g->opsets[i].version;

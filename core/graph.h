@@ -111,6 +111,9 @@ int rn_graph_new_value(rn_graph *g, const char *hint);
 /* Appends a node; inputs/outputs/attrs are copied. Returns its index or -1. */
 int rn_graph_add_node(rn_graph *g, const char *name, const char *op_type, const char *domain,
                       int n_inputs, const int *inputs, int n_outputs, const int *outputs);
+/* Frees the nodes i with removed[i] and closes the gaps, keeping order.
+ * Values' producer fields are stale afterwards: call rn_graph_validate. */
+void rn_graph_remove_nodes(rn_graph *g, const bool *removed);
 /* Opset version of `domain` ("" = ONNX), or -1 if not imported. */
 int64_t rn_graph_opset(const rn_graph *g, const char *domain);
 rn_status *rn_graph_set_opset(rn_graph *g, const char *domain, int64_t version);

@@ -78,28 +78,11 @@ static rn_status *opt_init(opt *o, rn_graph *g) {
   return NULL;
 }
 
-static void node_free_contents(rn_node *n) {
-  free(n->name);
-  free(n->op_type);
-  free(n->domain);
-  free(n->inputs);
-  free(n->outputs);
-  for (int k = 0; k < n->n_attrs; k++) rn_attr_clear(&n->attrs[k]);
-  free(n->attrs);
-  memset(n, 0, sizeof *n);
-}
-
 /* Frees the removed nodes, keeps the others in order, and recomputes the
  * values' producers (rn_graph_validate). */
 static rn_status *opt_compact(opt *o) {
-  rn_graph *g = o->g;
-  int w = 0;
-  for (int i = 0; i < g->n_nodes; i++) {
-    if (o->removed[i]) node_free_contents(&g->nodes[i]);
-    else g->nodes[w++] = g->nodes[i];
-  }
-  g->n_nodes = w;
-  return rn_graph_validate(g);
+  rn_graph_remove_nodes(o->g, o->removed);
+  return rn_graph_validate(o->g);
 }
 
 /* ---- small queries ---- */

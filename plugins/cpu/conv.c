@@ -42,23 +42,6 @@ typedef struct conv_geom {
   int64_t oh, ow;
 } conv_geom;
 
-/* Reads `name` (exactly n values, each >= lo) or fills `def`. 0 = ok. */
-static int read_ints(const rn_plugin_host *h, const rn_plugin_node *node, const char *name, int n, int64_t def,
-                     int64_t lo, int64_t *out) {
-  const int64_t *v = NULL;
-  int cnt = h->attr_ints(node, name, &v);
-  if (cnt < 0) {
-    for (int i = 0; i < n; i++) out[i] = def;
-    return 0;
-  }
-  if (cnt != n || !v) return 1;
-  for (int i = 0; i < n; i++) {
-    if (v[i] < lo || v[i] > (1 << 20)) return 1;
-    out[i] = v[i];
-  }
-  return 0;
-}
-
 /* Derives the geometry exactly as ONNX defines it and checks it against the
  * host's inferred output shape. 0 = a node this plugin runs. */
 static int is_fused(const rn_plugin_host *h, const rn_plugin_node *node) {
@@ -88,10 +71,10 @@ static int conv_geometry(const rn_plugin_host *h, const rn_plugin_node *node, co
   int64_t ks[2], st[2], dil[2], pads[4];
   const int64_t *kv = NULL;
   if (h->attr_ints(node, "kernel_shape", &kv) >= 0) {
-    if (read_ints(h, node, "kernel_shape", 2, 1, 1, ks) || ks[0] != g->kh || ks[1] != g->kw) return 1;
+    if (rn_cpu_attr_ints(h, node, "kernel_shape", 2, 1, 1, ks) || ks[0] != g->kh || ks[1] != g->kw) return 1;
   }
-  if (read_ints(h, node, "strides", 2, 1, 1, st) || read_ints(h, node, "dilations", 2, 1, 1, dil) ||
-      read_ints(h, node, "pads", 4, 0, 0, pads))
+  if (rn_cpu_attr_ints(h, node, "strides", 2, 1, 1, st) || rn_cpu_attr_ints(h, node, "dilations", 2, 1, 1, dil) ||
+      rn_cpu_attr_ints(h, node, "pads", 4, 0, 0, pads))
     return 1;
   g->sh = st[0], g->sw = st[1], g->dh = dil[0], g->dw = dil[1];
   g->pt = pads[0], g->pl = pads[1], g->pb = pads[2], g->pr = pads[3];
@@ -220,32 +203,30 @@ int rn_cpu_conv_supports(const rn_plugin_host *host, const rn_plugin_node *node)
   return CPU_SCORE;
 }
 
-static int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
-static int64_t div_up(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 /* Chooses the GEMM split (see conv_state) and the workspace it needs. */
 static void plan_gemm(conv_state *s) {
   const conv_geom *g = &s->g;
   const int64_t plane = g->oh * g->ow, kdim = g->cg * g->kh * g->kw, per = kdim > g->mg ? kdim : g->mg;
-  int64_t block = round_up(BLOCK_FLOATS / (per > 0 ? per : 1), 16);
+  int64_t block = cpu_round_up(BLOCK_FLOATS / (per > 0 ? per : 1), 16);
   if (block < MIN_BLOCK) block = MIN_BLOCK;
-  int64_t blocks = div_up(plane, block);
+  int64_t blocks = cpu_div_up(plane, block);
   const int64_t images = g->n * g->g;
   if (images * blocks < s->threads && plane < MIN_BLOCK * s->threads && g->mg >= 32 * s->threads) {
     /* Few output positions, many channels: split the rows instead. */
     s->split_rows = 1;
     s->blocks = s->threads;
-    s->block = round_up(div_up(g->mg, s->threads), 16);
-    s->blocks = div_up(g->mg, s->block);
+    s->block = cpu_round_up(cpu_div_up(g->mg, s->threads), 16);
+    s->blocks = cpu_div_up(g->mg, s->block);
     s->ws_per_thread = 0;
     s->ws = s->im2col ? (size_t)(kdim * plane) * sizeof(float) : 0;
     return;
   }
   /* Balance the blocks over the threads when images alone don't. */
-  if (images * blocks < 4 * s->threads) blocks = div_up(round_up(images * blocks, s->threads), images);
-  s->block = round_up(div_up(plane, blocks), 16);
-  s->blocks = div_up(plane, s->block);
-  s->ws_per_thread = s->im2col ? (size_t)(round_up(kdim * s->block, 16)) : 0;
+  if (images * blocks < 4 * s->threads) blocks = cpu_div_up(cpu_round_up(images * blocks, s->threads), images);
+  s->block = cpu_round_up(cpu_div_up(plane, blocks), 16);
+  s->blocks = cpu_div_up(plane, s->block);
+  s->ws_per_thread = s->im2col ? (size_t)(cpu_round_up(kdim * s->block, 16)) : 0;
   s->ws = s->ws_per_thread * (size_t)s->threads * sizeof(float);
 }
 
@@ -258,38 +239,48 @@ static void plan_gemm(conv_state *s) {
  *     B[t*Cg + c][q] = phases[tap_off[t] + c*pplane + q],  q = oy*wq + ox,
  * read in place by the micro-kernel with one segment per tap. A 1x1
  * stride-1 unpadded convolution reads the input itself. */
+/* The weights as panels of `width` output channels, K tap-major inside:
+ * packed[(group * panels + panel) * K * width + (t * Cg + c) * width + j] =
+ * W[group * Mg + panel * width + j][c][tap t], zero past Mg. This is the
+ * micro-kernel's A (width MR) or the transposed tile's A^T (width NR). */
+static float *pack_weights(const conv_state *s, int64_t width) {
+  const conv_geom *g = &s->g;
+  const int64_t taps = g->kh * g->kw, kdim = g->cg * taps, panels = cpu_div_up(g->mg, width);
+  float *packed = aligned_alloc(64, (size_t)cpu_round_up(g->g * panels * kdim * width * (int64_t)sizeof(float), 64));
+  if (!packed) return NULL;
+  for (int64_t gi = 0; gi < g->g; gi++)
+    for (int64_t p = 0; p < panels; p++) {
+      float *dst = packed + (gi * panels + p) * kdim * width;
+      for (int64_t t = 0; t < taps; t++)
+        for (int64_t c = 0; c < g->cg; c++)
+          for (int64_t j = 0; j < width; j++) {
+            int64_t m = p * width + j;
+            dst[(t * g->cg + c) * width + j] = m < g->mg ? s->weight[((gi * g->mg + m) * g->cg + c) * taps + t] : 0.0f;
+          }
+    }
+  return packed;
+}
+
 static int plan_packed(conv_state *s) {
   const conv_geom *g = &s->g;
   const int64_t kdim = g->cg * g->kh * g->kw, images = g->n * g->g, taps = g->kh * g->kw;
-  const int64_t mr = s->simd->gemm_mr, nr = s->simd->gemm_nr, mpanels = div_up(g->mg, mr);
+  const int64_t mr = s->simd->gemm_mr, nr = s->simd->gemm_nr, mpanels = cpu_div_up(g->mg, mr);
   s->n_taps = (int)taps;
   s->tap_off = malloc((size_t)taps * sizeof *s->tap_off);
-  s->packed = aligned_alloc(64, (size_t)round_up(g->g * mpanels * kdim * mr * (int64_t)sizeof(float), 64));
-  if (!s->packed || !s->tap_off) return 1;
-  /* A, tap-major: k = (i*kw + j) * Cg + c. */
-  for (int64_t gi = 0; gi < g->g; gi++)
-    for (int64_t p = 0; p < mpanels; p++) {
-      float *dst = s->packed + (gi * mpanels + p) * kdim * mr;
-      for (int64_t t = 0; t < taps; t++)
-        for (int64_t c = 0; c < g->cg; c++)
-          for (int64_t r = 0; r < mr; r++) {
-            int64_t m = p * mr + r;
-            dst[(t * g->cg + c) * mr + r] = m < g->mg ? s->weight[((gi * g->mg + m) * g->cg + c) * taps + t] : 0.0f;
-          }
-    }
+  if (!s->tap_off) return 1;
   s->direct = !s->im2col;
   int64_t row_off_max = ((g->kh - 1) * g->dh) / g->sh, col_off_max = ((g->kw - 1) * g->dw) / g->sw;
   if (s->direct) {
     s->wq = g->w, s->hq = g->h, s->phase_floats = 0;
   } else {
     int64_t hpad = g->h + g->pt + g->pb, wpad = g->w + g->pl + g->pr;
-    s->wq = div_up(wpad, g->sw);
+    s->wq = cpu_div_up(wpad, g->sw);
     if (s->wq < g->ow + col_off_max) s->wq = g->ow + col_off_max;
-    s->hq = div_up(hpad, g->sh);
+    s->hq = cpu_div_up(hpad, g->sh);
     if (s->hq < g->oh + row_off_max) s->hq = g->oh + row_off_max;
     s->hq += 1; /* the dropped columns of the last row read one row further */
     /* + slack: a tail panel reads up to NR positions past the last one */
-    s->phase_floats = round_up(g->sh * g->sw * g->c * s->hq * s->wq + nr + s->wq, 16);
+    s->phase_floats = cpu_round_up(g->sh * g->sw * g->c * s->hq * s->wq + nr + s->wq, 16);
   }
   s->pplane = s->hq * s->wq;
   s->ext = g->oh * s->wq;
@@ -305,53 +296,42 @@ static int plan_packed(conv_state *s) {
    * (measured: 7x7 layers 12-18% faster). Not with a residual (gathering it
    * per position was measured slower) nor Tanh (no vector form). */
   const int64_t valid = g->oh * g->ow;
-  const double util_cols = (double)valid / (double)round_up(s->ext, nr) * (double)g->mg / (double)round_up(g->mg, mr);
-  const double util_rows = (double)valid / (double)round_up(valid, mr) * (double)g->mg / (double)round_up(g->mg, nr);
+  const double util_cols = (double)valid / (double)cpu_round_up(s->ext, nr) * (double)g->mg / (double)cpu_round_up(g->mg, mr);
+  const double util_rows = (double)valid / (double)cpu_round_up(valid, mr) * (double)g->mg / (double)cpu_round_up(g->mg, nr);
   if (!s->has_z && s->act.kind != CPU_ACT_TANH && util_rows > util_cols + 0.05 && valid <= TRANSPOSED_MAX_PLANE &&
       getenv("RN_CPU_NO_TRANSPOSED") == NULL) {
     s->transposed = 1;
-    const int64_t jpanels = div_up(g->mg, nr);
-    free(s->packed);
-    s->packed = aligned_alloc(64, (size_t)round_up(g->g * jpanels * kdim * nr * (int64_t)sizeof(float), 64));
+    const int64_t jpanels = cpu_div_up(g->mg, nr);
+    s->packed = pack_weights(s, nr);
     s->pos_in = malloc((size_t)valid * sizeof *s->pos_in);
     s->pos_out = malloc((size_t)valid * sizeof *s->pos_out);
     if (!s->packed || !s->pos_in || !s->pos_out) return 1;
-    /* A^T, tap-major k as above, NR output channels per panel. */
-    for (int64_t gi = 0; gi < g->g; gi++)
-      for (int64_t jp = 0; jp < jpanels; jp++) {
-        float *dst = s->packed + (gi * jpanels + jp) * kdim * nr;
-        for (int64_t t = 0; t < taps; t++)
-          for (int64_t c = 0; c < g->cg; c++)
-            for (int64_t j = 0; j < nr; j++) {
-              int64_t m = jp * nr + j;
-              dst[(t * g->cg + c) * nr + j] = m < g->mg ? s->weight[((gi * g->mg + m) * g->cg + c) * taps + t] : 0.0f;
-            }
-      }
     for (int64_t oy = 0; oy < g->oh; oy++)
       for (int64_t ox = 0; ox < g->ow; ox++) {
         s->pos_in[oy * g->ow + ox] = oy * s->wq + ox;
         s->pos_out[oy * g->ow + ox] = oy * g->ow + ox;
       }
     /* Tasks: (image, group, channel panel, block of position tiles). */
-    const int64_t tiles = div_up(valid, mr), want = 4 * (int64_t)s->threads;
-    const int64_t per_panel = div_up(want, images * jpanels);
-    s->tiles_per_task = div_up(tiles, per_panel < 1 ? 1 : per_panel);
+    const int64_t tiles = cpu_div_up(valid, mr), want = 4 * (int64_t)s->threads;
+    const int64_t per_panel = cpu_div_up(want, images * jpanels);
+    s->tiles_per_task = cpu_div_up(tiles, per_panel < 1 ? 1 : per_panel);
     s->ws_per_thread = 0;
     s->ws = (size_t)(s->phase_floats * g->n) * sizeof(float);
     return 0;
   }
+  if (!(s->packed = pack_weights(s, mr))) return 1;
   /* Column tasks of up to 8 panels, enough of them for every thread; then,
    * if images x column tasks are still too few, row blocks too. */
-  const int64_t cpanels = div_up(s->ext, nr), want = 4 * (int64_t)s->threads;
+  const int64_t cpanels = cpu_div_up(s->ext, nr), want = 4 * (int64_t)s->threads;
   int64_t per = cpanels * images / want;
   s->col_panels = per < 1 ? 1 : (per > 8 ? 8 : per);
-  int64_t col_tasks = images * div_up(cpanels, s->col_panels), row_blocks = 1;
-  if (s->threads > 1 && col_tasks < want) row_blocks = div_up(want, col_tasks);
+  int64_t col_tasks = images * cpu_div_up(cpanels, s->col_panels), row_blocks = 1;
+  if (s->threads > 1 && col_tasks < want) row_blocks = cpu_div_up(want, col_tasks);
   if (row_blocks > mpanels) row_blocks = mpanels;
-  s->row_panels = div_up(mpanels, row_blocks);
+  s->row_panels = cpu_div_up(mpanels, row_blocks);
   /* Workspace: the phase planes of all images, then per thread a C tile and
    * (direct input) a copy of a tail panel. */
-  s->ws_per_thread = (size_t)round_up(mr * nr + (s->direct ? kdim * nr : 0), 16);
+  s->ws_per_thread = (size_t)cpu_round_up(mr * nr + (s->direct ? kdim * nr : 0), 16);
   s->ws = ((size_t)(s->phase_floats * g->n) + s->ws_per_thread * (size_t)s->threads) * sizeof(float);
   return 0;
 }
@@ -390,7 +370,7 @@ int rn_cpu_conv_prepare(const rn_plugin_host *host, const rn_plugin_node *node, 
     wn->kh = g->kh, wn->kw = g->kw, wn->sh = g->sh, wn->sw = g->sw, wn->dh = g->dh, wn->dw = g->dw;
     wn->pt = g->pt, wn->pl = g->pl;
     rn_cpu_window_ranges(wn);
-    s->ws_per_thread = (size_t)round_up(rn_cpu_depthwise_scratch(wn), 16);
+    s->ws_per_thread = (size_t)cpu_round_up(rn_cpu_depthwise_scratch(wn), 16);
     s->ws = s->ws_per_thread * (size_t)s->threads * sizeof(float);
   } else if (g->kh == 3 && g->kw == 3 && g->sh == 1 && g->sw == 1 && g->dh == 1 && g->dw == 1 && g->g == 1 &&
              s->weight && getenv("RN_CPU_NO_WINOGRAD") == NULL &&
@@ -441,16 +421,6 @@ void rn_cpu_conv_release(void *state) {
   free(s);
 }
 
-/* First and one-past-last output index o in [0, out) with
- * 0 <= o*s + off < in (off = tap offset - pad). */
-static inline void valid_range(int64_t off, int64_t s, int64_t in, int64_t out, int64_t *lo, int64_t *hi) {
-  int64_t a = off >= 0 ? 0 : (-off + s - 1) / s;
-  int64_t b = in - off <= 0 ? 0 : (in - off - 1) / s + 1; /* o*s + off <= in-1 */
-  if (b > out) b = out;
-  if (a > b) a = b;
-  *lo = a, *hi = b;
-}
-
 /* Rows [r0, r1) of the im2col matrix, for output positions [p0, p0 + len):
  * col[(r - r0) * ld + j] = x[c][oy*sh - pt + i*dh][ox*sw - pl + j*dw] with
  * r = (c*kh + i)*kw + j and (oy, ox) the position, 0 outside the input. */
@@ -463,7 +433,7 @@ static void im2col(const conv_geom *g, const float *x, int64_t r0, int64_t r1, i
     float *cp = col + (r - r0) * ld;
     const int64_t off = j * g->dw - g->pl;
     int64_t lo, hi;
-    valid_range(off, g->sw, g->w, g->ow, &lo, &hi);
+    rn_cpu_valid_range(off, g->sw, g->w, g->ow, &lo, &hi);
     int64_t oy = p0 / g->ow, ox = p0 % g->ow;
     for (int64_t done = 0; done < len;) {
       int64_t seg = g->ow - ox < len - done ? g->ow - ox : len - done; /* rest of this output row */
@@ -556,8 +526,8 @@ static void phase_task(void *arg, int task, int thread) {
           if (iy < 0 || iy >= g->h) continue;
           const float *xr = x + iy * g->w;
           /* dst[col] = xr[col*sw + b - pl] for the columns inside the row */
-          int64_t off = b - g->pl, lo = off >= 0 ? 0 : div_up(-off, g->sw);
-          int64_t hi = g->w - off <= 0 ? 0 : div_up(g->w - off, g->sw);
+          int64_t off = b - g->pl, lo = off >= 0 ? 0 : cpu_div_up(-off, g->sw);
+          int64_t hi = g->w - off <= 0 ? 0 : cpu_div_up(g->w - off, g->sw);
           if (hi > s->wq) hi = s->wq;
           if (g->sw == 1) {
             if (hi > lo) memcpy(dst + lo, xr + lo + off, (size_t)(hi - lo) * sizeof(float));
@@ -587,8 +557,8 @@ static void packed_task(void *arg, int task, int thread) {
   const conv_geom *g = &s->g;
   const cpu_simd *v = s->simd;
   const int64_t plane = g->oh * g->ow, kdim = g->cg * g->kh * g->kw, mr = v->gemm_mr, nr = v->gemm_nr;
-  const int64_t cpanels = div_up(s->ext, nr), mpanels = div_up(g->mg, mr);
-  const int64_t col_tasks = div_up(cpanels, s->col_panels), row_tasks = div_up(mpanels, s->row_panels);
+  const int64_t cpanels = cpu_div_up(s->ext, nr), mpanels = cpu_div_up(g->mg, mr);
+  const int64_t col_tasks = cpu_div_up(cpanels, s->col_panels), row_tasks = cpu_div_up(mpanels, s->row_panels);
   int64_t t = task;
   const int64_t rt = t % row_tasks;
   t /= row_tasks;
@@ -661,7 +631,7 @@ static void transposed_task(void *arg, int task, int thread) {
   const conv_geom *g = &s->g;
   const cpu_simd *v = s->simd;
   const int64_t plane = g->oh * g->ow, kdim = g->cg * g->kh * g->kw, mr = v->gemm_mr, nr = v->gemm_nr;
-  const int64_t jpanels = div_up(g->mg, nr), tiles = div_up(plane, mr), blocks = div_up(tiles, s->tiles_per_task);
+  const int64_t jpanels = cpu_div_up(g->mg, nr), tiles = cpu_div_up(plane, mr), blocks = cpu_div_up(tiles, s->tiles_per_task);
   int64_t t = task;
   const int64_t blk = t % blocks;
   t /= blocks;
@@ -694,7 +664,7 @@ static void im2col_rows_task(void *arg, int task, int thread) {
   const row_split_ctx *rs = arg;
   const conv_state *s = rs->r->s;
   const conv_geom *g = &s->g;
-  const int64_t kdim = g->cg * g->kh * g->kw, plane = g->oh * g->ow, per = div_up(kdim, s->threads);
+  const int64_t kdim = g->cg * g->kh * g->kw, plane = g->oh * g->ow, per = cpu_div_up(kdim, s->threads);
   const int64_t r0 = task * per, r1 = r0 + per < kdim ? r0 + per : kdim;
   const float *xg = rs->r->x + (rs->img * g->c + rs->gi * g->cg) * g->h * g->w;
   if (r0 < r1) im2col(g, xg, r0, r1, 0, plane, rs->r->ws + r0 * plane, plane);
@@ -720,7 +690,7 @@ static void depthwise_task(void *arg, int task, int thread) {
   const conv_run_ctx *r = arg;
   const conv_state *s = r->s;
   const conv_geom *g = &s->g;
-  const int64_t total = g->n * g->c, per = div_up(total, (int64_t)s->threads * 4);
+  const int64_t total = g->n * g->c, per = cpu_div_up(total, (int64_t)s->threads * 4);
   const int64_t plane_in = g->h * g->w, plane = g->oh * g->ow, kk = g->kh * g->kw;
   for (int64_t p = task * per; p < (task + 1) * per && p < total; p++) {
     const int64_t c = p % g->c;
@@ -774,23 +744,23 @@ int rn_cpu_conv_run(const void *state, const rn_plugin_tensor *const *inputs, in
   if (s->path == PATH_PACKED) {
     if (!s->direct) {
       int64_t pairs = g->n * g->c, tasks = pairs < 4 * s->threads ? pairs : 4 * s->threads;
-      phase_ctx pc = {&r, div_up(pairs, tasks)};
-      rn_cpu_parallel(s->threads, (int)div_up(pairs, pc.per_task), phase_task, &pc);
+      phase_ctx pc = {&r, cpu_div_up(pairs, tasks)};
+      rn_cpu_parallel(s->threads, (int)cpu_div_up(pairs, pc.per_task), phase_task, &pc);
     }
     if (s->transposed) {
-      const int64_t tiles = div_up(plane, s->simd->gemm_mr), jpanels = div_up(g->mg, s->simd->gemm_nr);
-      int64_t tasks = g->n * g->g * jpanels * div_up(tiles, s->tiles_per_task);
+      const int64_t tiles = cpu_div_up(plane, s->simd->gemm_mr), jpanels = cpu_div_up(g->mg, s->simd->gemm_nr);
+      int64_t tasks = g->n * g->g * jpanels * cpu_div_up(tiles, s->tiles_per_task);
       rn_cpu_parallel(s->threads, (int)tasks, transposed_task, &r);
       return 0;
     }
-    const int64_t ext_panels = div_up(s->ext, s->simd->gemm_nr), mpanels = div_up(g->mg, s->simd->gemm_mr);
-    int64_t tasks = g->n * g->g * div_up(ext_panels, s->col_panels) * div_up(mpanels, s->row_panels);
+    const int64_t ext_panels = cpu_div_up(s->ext, s->simd->gemm_nr), mpanels = cpu_div_up(g->mg, s->simd->gemm_mr);
+    int64_t tasks = g->n * g->g * cpu_div_up(ext_panels, s->col_panels) * cpu_div_up(mpanels, s->row_panels);
     rn_cpu_parallel(s->threads, (int)tasks, packed_task, &r);
   } else if (s->path == PATH_WINOGRAD) {
     rn_cpu_winograd_run(&s->wino, s->threads, r.x, s->wino_weights, r.bias, r.z, r.y, workspace);
   } else if (s->path == PATH_DEPTHWISE) {
-    int64_t total = g->n * g->c, per = div_up(total, (int64_t)s->threads * 4);
-    rn_cpu_parallel(s->threads, (int)div_up(total, per), depthwise_task, &r);
+    int64_t total = g->n * g->c, per = cpu_div_up(total, (int64_t)s->threads * 4);
+    rn_cpu_parallel(s->threads, (int)cpu_div_up(total, per), depthwise_task, &r);
   } else if (!s->split_rows) {
     rn_cpu_parallel(s->threads, (int)(g->n * g->g * s->blocks), gemm_column_task, &r);
   } else {

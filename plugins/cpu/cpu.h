@@ -45,6 +45,14 @@ static inline int64_t cpu_numel(const rn_plugin_tensor *t) {
   return n;
 }
 
+static inline int64_t cpu_div_up(int64_t a, int64_t b) { return (a + b - 1) / b; }
+static inline int64_t cpu_round_up(int64_t v, int64_t m) { return cpu_div_up(v, m) * m; }
+
+/* Reads the INTS attribute `name`: exactly n values, each in [lo, 2^20], or
+ * `def` for all n when absent. 0 = ok. */
+int rn_cpu_attr_ints(const rn_plugin_host *h, const rn_plugin_node *node, const char *name, int n, int64_t def,
+                     int64_t lo, int64_t *out);
+
 /* Dimension usable as a BLAS int. */
 static inline int cpu_fits(int64_t v) { return v >= 0 && v <= INT_MAX / 2; }
 

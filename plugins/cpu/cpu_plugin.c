@@ -1,5 +1,6 @@
 /* rn-plugin-cpu: the plugin table and its entry point. */
 #include <stdatomic.h>
+#include <stdlib.h>
 
 #include "cpu.h"
 
@@ -37,6 +38,26 @@ static const rn_plugin table = {
     (int)(sizeof kernels / sizeof kernels[0]),
     kernels,
 };
+
+int rn_cpu_attr_ints(const rn_plugin_host *h, const rn_plugin_node *node, const char *name, int n, int64_t def,
+                     int64_t lo, int64_t *out) {
+  const int64_t *v = NULL;
+  int cnt = h->attr_ints(node, name, &v);
+  for (int i = 0; i < n; i++) out[i] = def;
+  if (cnt < 0) return 0;
+  if (cnt != n || !v) return 1;
+  for (int i = 0; i < n; i++) {
+    if (v[i] < lo || v[i] > (1 << 20)) return 1;
+    out[i] = v[i];
+  }
+  return 0;
+}
+
+size_t rn_cpu_no_workspace(const void *state) {
+  (void)state;
+  return 0;
+}
+void rn_cpu_free_state(void *state) { free(state); }
 
 static atomic_int blas_single;
 

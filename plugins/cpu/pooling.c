@@ -14,22 +14,6 @@ typedef struct pool_state {
   const cpu_simd *simd;
 } pool_state;
 
-/* Reads an INTS attribute of exactly n values in [lo, 2^20], or `def` if
- * absent. 0 = ok. */
-static int ints_attr(const rn_plugin_host *h, const rn_plugin_node *node, const char *name, int n, int64_t def,
-                     int64_t lo, int64_t *out) {
-  const int64_t *v = NULL;
-  int cnt = h->attr_ints(node, name, &v);
-  for (int i = 0; i < n; i++) out[i] = def;
-  if (cnt < 0) return 0;
-  if (cnt != n || !v) return 1;
-  for (int i = 0; i < n; i++) {
-    if (v[i] < lo || v[i] > (1 << 20)) return 1;
-    out[i] = v[i];
-  }
-  return 0;
-}
-
 /* The window of a 2-D MaxPool; the output size is the host's inferred one
  * (ceil_mode and auto_pad only change that size and, for SAME_*, the pads). */
 static int maxpool_setup(const rn_plugin_host *h, const rn_plugin_node *node, pool_state *s) {
@@ -44,9 +28,9 @@ static int maxpool_setup(const rn_plugin_host *h, const rn_plugin_node *node, po
   if (y->dims[0] != x->dims[0] || y->dims[1] != x->dims[1]) return 1;
   int64_t ks[2], st[2], dil[2], pads[4];
   const int64_t *kv = NULL;
-  if (h->attr_ints(node, "kernel_shape", &kv) != 2 || ints_attr(h, node, "kernel_shape", 2, 1, 1, ks) ||
-      ints_attr(h, node, "strides", 2, 1, 1, st) || ints_attr(h, node, "dilations", 2, 1, 1, dil) ||
-      ints_attr(h, node, "pads", 4, 0, 0, pads) || ks[1] > 16)
+  if (h->attr_ints(node, "kernel_shape", &kv) != 2 || rn_cpu_attr_ints(h, node, "kernel_shape", 2, 1, 1, ks) ||
+      rn_cpu_attr_ints(h, node, "strides", 2, 1, 1, st) || rn_cpu_attr_ints(h, node, "dilations", 2, 1, 1, dil) ||
+      rn_cpu_attr_ints(h, node, "pads", 4, 0, 0, pads) || ks[1] > 16)
     return 1;
   cpu_window *w = &s->win;
   w->h = x->dims[2], w->w = x->dims[3], w->oh = y->dims[2], w->ow = y->dims[3];
@@ -169,10 +153,3 @@ int rn_cpu_global_avg_run(const void *state, const rn_plugin_tensor *const *inpu
   (void)workspace;
   return run(state, inputs, n_inputs, outputs, n_outputs, err, err_size, global_avg_task);
 }
-
-/* Shared by the kernels whose state is one malloc'd block. */
-size_t rn_cpu_no_workspace(const void *state) {
-  (void)state;
-  return 0;
-}
-void rn_cpu_free_state(void *state) { free(state); }

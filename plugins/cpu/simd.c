@@ -18,7 +18,9 @@
 #define SIMD_STR(x) SIMD_STR2(x)
 
 /* exp(x) for x <= 0: Cody-Waite reduction by ln 2 and a degree-6 polynomial
- * (Cephes' expf), branch-free so that loops calling it vectorize. Clamped
+ * (Cephes' expf), branch-free so that loops calling it vectorize. The same
+ * formula as rn's reference (ops/math/unary.c), which a plugin cannot link:
+ * it sees only rn_plugin.h. Clamped
  * below at -87 (exp = 1.6e-38, still a normal float). */
 static inline float exp_nonpos(float x) {
   x = x < -87.0f ? -87.0f : x;

@@ -40,9 +40,8 @@ typedef struct cpu_window {
   int64_t kh, kw, sh, sw, dh, dw;
   int64_t pt, pl;         /* top and left pads */
   /* Per kernel column j: the output columns [col_lo[j], col_hi[j]) whose tap
-   * j falls inside the input row; [all_lo, all_hi): columns where all do. */
+   * j falls inside the input row (max pooling). */
   int64_t col_lo[16], col_hi[16];
-  int64_t all_lo, all_hi;
   /* The depthwise kernel's sh*sw phase planes of the zero-padded input,
    * hq rows of wq floats each (see simd.c). */
   int64_t hq, wq;
@@ -89,6 +88,10 @@ typedef struct cpu_simd {
 } cpu_simd;
 
 #define CPU_WINO_TILES 16
+
+/* First and one-past-last o in [0, out) with 0 <= o*s + off < in: the
+ * outputs whose tap (at offset off from o*s) falls inside the input. */
+void rn_cpu_valid_range(int64_t off, int64_t s, int64_t in, int64_t out, int64_t *lo, int64_t *hi);
 
 /* Fills the per-column ranges and padded sizes of g (its kw must be <= 16). */
 void rn_cpu_window_ranges(cpu_window *g);

@@ -16,8 +16,7 @@ const cpu_simd *rn_cpu_simd(void) {
   return &rn_cpu_simd_generic;
 }
 
-/* First and one-past-last o in [0, out) with 0 <= o*s + off < in. */
-static void valid_range(int64_t off, int64_t s, int64_t in, int64_t out, int64_t *lo, int64_t *hi) {
+void rn_cpu_valid_range(int64_t off, int64_t s, int64_t in, int64_t out, int64_t *lo, int64_t *hi) {
   int64_t a = off >= 0 ? 0 : (-off + s - 1) / s;
   int64_t b = in - off <= 0 ? 0 : (in - off - 1) / s + 1;
   if (b > out) b = out;
@@ -26,13 +25,8 @@ static void valid_range(int64_t off, int64_t s, int64_t in, int64_t out, int64_t
 }
 
 void rn_cpu_window_ranges(cpu_window *g) {
-  g->all_lo = 0, g->all_hi = g->ow;
-  for (int64_t j = 0; j < g->kw && j < 16; j++) {
-    valid_range(j * g->dw - g->pl, g->sw, g->w, g->ow, &g->col_lo[j], &g->col_hi[j]);
-    if (g->col_lo[j] > g->all_lo) g->all_lo = g->col_lo[j];
-    if (g->col_hi[j] < g->all_hi) g->all_hi = g->col_hi[j];
-  }
-  if (g->all_lo >= g->all_hi) g->all_lo = g->all_hi = 0; /* no column sees every tap */
+  for (int64_t j = 0; j < g->kw && j < 16; j++)
+    rn_cpu_valid_range(j * g->dw - g->pl, g->sw, g->w, g->ow, &g->col_lo[j], &g->col_hi[j]);
   /* The depthwise kernel's phase planes (see simd.c): every tap of every
    * output inside them, plus the row its dropped columns read. */
   g->wq = g->ow + ((g->kw - 1) * g->dw) / g->sw;

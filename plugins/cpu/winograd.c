@@ -39,10 +39,8 @@ int rn_cpu_winograd_fits(int64_t n, int64_t c, int64_t m, int64_t oh, int64_t ow
   return tiles >= 32 && c >= 8 && m >= 8 && cpu_fits(36 * c * tiles) && cpu_fits(36 * m * tiles);
 }
 
-static int64_t div_up(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
 float *rn_cpu_winograd_weights(const cpu_winograd *g, const float *w) {
-  const int64_t mr = g->simd->gemm_mr, mpanels = div_up(g->m, mr), c = g->c;
+  const int64_t mr = g->simd->gemm_mr, mpanels = cpu_div_up(g->m, mr), c = g->c;
   float *u = aligned_alloc(64, ((size_t)(36 * mpanels * mr * c) * sizeof(float) + 63) / 64 * 64);
   if (!u) return NULL;
   float t[36];
@@ -58,7 +56,7 @@ float *rn_cpu_winograd_weights(const cpu_winograd *g, const float *w) {
 
 /* Tiles of all images, and their column panels. */
 static int64_t tile_count(const cpu_winograd *g) { return g->n * g->th * g->tw; }
-static int64_t tile_panels(const cpu_winograd *g) { return div_up(tile_count(g), g->simd->gemm_nr); }
+static int64_t tile_panels(const cpu_winograd *g) { return cpu_div_up(tile_count(g), g->simd->gemm_nr); }
 
 size_t rn_cpu_winograd_workspace(const cpu_winograd *g) {
   const int64_t padded = tile_panels(g) * g->simd->gemm_nr;
@@ -119,8 +117,8 @@ static void gemm_task(void *arg, int task, int thread) {
   const wino_run *r = arg;
   const cpu_winograd *g = r->g;
   const cpu_simd *v = g->simd;
-  const int64_t mr = v->gemm_mr, nr = v->gemm_nr, mpanels = div_up(g->m, mr), tpanels = tile_panels(g);
-  const int64_t blocks = div_up(mpanels, r->row_panels), xi = task / blocks, blk = task % blocks;
+  const int64_t mr = v->gemm_mr, nr = v->gemm_nr, mpanels = cpu_div_up(g->m, mr), tpanels = tile_panels(g);
+  const int64_t blocks = cpu_div_up(mpanels, r->row_panels), xi = task / blocks, blk = task % blocks;
   const int64_t p0 = blk * r->row_panels, p1 = p0 + r->row_panels < mpanels ? p0 + r->row_panels : mpanels;
   const float *u = r->u + xi * mpanels * g->c * mr;
   const float *vx = r->v + xi * tpanels * g->c * nr;
@@ -165,9 +163,9 @@ void rn_cpu_winograd_run(const cpu_winograd *g, int threads, const float *x, con
   r.per_task = (planes + tasks - 1) / tasks;
   rn_cpu_parallel(threads, (int)((planes + r.per_task - 1) / r.per_task), input_task, &r);
   /* 36 GEMMs; split their rows too when the threads would not share 36 evenly. */
-  const int64_t mpanels = div_up(g->m, g->simd->gemm_mr);
-  r.row_panels = threads > 1 && 36 % threads != 0 ? div_up(mpanels, 4) : mpanels;
-  rn_cpu_parallel(threads, (int)(36 * div_up(mpanels, r.row_panels)), gemm_task, &r);
+  const int64_t mpanels = cpu_div_up(g->m, g->simd->gemm_mr);
+  r.row_panels = threads > 1 && 36 % threads != 0 ? cpu_div_up(mpanels, 4) : mpanels;
+  rn_cpu_parallel(threads, (int)(36 * cpu_div_up(mpanels, r.row_panels)), gemm_task, &r);
   planes = g->n * g->m, tasks = planes < threads * 4 ? planes : threads * 4;
   r.per_task = (planes + tasks - 1) / tasks;
   rn_cpu_parallel(threads, (int)((planes + r.per_task - 1) / r.per_task), output_task, &r);
