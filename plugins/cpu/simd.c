@@ -179,6 +179,114 @@ static void depthwise(const cpu_window *g, const float *x, const float *w, float
   if (!in_registers) epilogue(y, g->oh * g->ow, bias, z, act);
 }
 
+/* Depthwise convolution of a block of up to VW channels, channel-interleaved
+ * ("NCHWc", as ONNX Runtime's kernels): one vector holds one position's VW
+ * channels, so a tap is one FMA for VW channels whatever the plane's size or
+ * stride, with no per-channel set-up. For the output rows [oy0, oy1):
+ *   1. the input rows they read are transposed, VW elements of VW channels
+ *      at a time, into buf[row][col][VW], zero-padded (col = input x + pl);
+ *   2. outputs are computed VW positions at a time (in NCHW order, across
+ *      row ends), as two halves of VW/2 independent sums, then bias and
+ *      activation, and transposed back into the NCHW planes.
+ * x, y: the block's first channel plane; wpk [taps][VW], bias [VW] packed
+ * with zeros past nch; scratch: rn_cpu_depthwise_blocked_scratch floats. */
+#if GEMM_VW == 16
+#define DW_HALF(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
+#elif GEMM_VW == 8
+#define DW_HALF(X) X(0) X(1) X(2) X(3)
+#else
+#define DW_HALF(X) X(0) X(1)
+#endif
+static void depthwise_blocked(const cpu_window *g, const float *x, int nch, const float *wpk, const float *bias,
+                              const cpu_act *act, float *y, int64_t oy0, int64_t oy1, float *scratch) {
+  enum { VW = GEMM_VW, HALF = GEMM_VW / 2 };
+  const int64_t plane_in = g->h * g->w, plane = g->oh * g->ow;
+  const int64_t wp = (g->ow - 1) * g->sw + (g->kw - 1) * g->dw + 1;
+  const int64_t rows = (oy1 - oy0 - 1) * g->sh + (g->kh - 1) * g->dh + 1, iy0 = oy0 * g->sh - g->pt;
+  float *buf = scratch, *tile = scratch + rows * wp * VW;
+  /* 1. zero the padding, then the input rows [ry0, ry1), columns [0, xw). */
+  const int64_t xw = g->w < wp - g->pl ? g->w : wp - g->pl; /* input columns inside the buffer */
+  const int64_t c_lo = g->pl < wp ? g->pl : wp, c_hi = g->pl + (xw > 0 ? xw : 0);
+  int64_t ry0 = iy0 < 0 ? 0 : iy0, ry1 = iy0 + rows < g->h ? iy0 + rows : g->h;
+  if (xw <= 0) ry1 = ry0;
+  for (int64_t r = 0; r < rows; r++) {
+    float *br = buf + r * wp * VW;
+    if (iy0 + r < ry0 || iy0 + r >= ry1) {
+      memset(br, 0, (size_t)(wp * VW) * sizeof *br);
+      continue;
+    }
+    memset(br, 0, (size_t)(c_lo * VW) * sizeof *br);
+    memset(br + c_hi * VW, 0, (size_t)((wp - c_hi) * VW) * sizeof *br);
+  }
+  const int64_t e_end = ry1 * g->w;
+  int64_t iy = ry0, ix = 0;
+  for (int64_t e0 = ry0 * g->w; e0 < e_end; e0 += VW) {
+    const int64_t cnt = e_end - e0 < VW ? e_end - e0 : VW;
+    vfw v[VW];
+    for (int c = 0; c < VW; c++) {
+      if (c < nch && cnt == VW) memcpy(&v[c], x + c * plane_in + e0, sizeof v[c]);
+      else {
+        float t[VW] = {0};
+        if (c < nch) memcpy(t, x + c * plane_in + e0, (size_t)cnt * sizeof *t);
+        memcpy(&v[c], t, sizeof v[c]);
+      }
+    }
+    transpose_vw(v);
+    for (int64_t i = 0; i < cnt; i++) {
+      if (ix < xw) memcpy(buf + ((iy - iy0) * wp + ix + g->pl) * VW, &v[i], sizeof v[i]);
+      if (++ix == g->w) ix = 0, iy++;
+    }
+  }
+  /* 2. VW output positions at a time. */
+  const int fuse_act = act->kind != CPU_ACT_NONE && act_has_vector_form(act);
+  vfw bv;
+  memcpy(&bv, bias, sizeof bv);
+  const int64_t q_end = oy1 * g->ow, row_step = g->sh * wp * VW, col_step = g->sw * VW;
+  for (int64_t q0 = oy0 * g->ow; q0 < q_end; q0 += VW) {
+    const int64_t cnt = q_end - q0 < VW ? q_end - q0 : VW;
+    int64_t off[VW], oy = q0 / g->ow, ox = q0 % g->ow;
+    for (int64_t i = 0; i < VW; i++) {
+      off[i] = i < cnt ? (oy - oy0) * row_step + ox * col_step : off[0];
+      if (++ox == g->ow) ox = 0, oy++;
+    }
+    for (int half = 0; half < 2; half++) {
+#define DW_DECL(k) vfw a##k = bv; const float *p##k = buf + off[half * HALF + k];
+#define DW_FMA(k)                                   \
+  {                                                 \
+    vfw xv;                                         \
+    memcpy(&xv, p##k + o, sizeof xv);               \
+    a##k += wv * xv;                                \
+  }
+#define DW_STORE(k)                           \
+  if (fuse_act) a##k = act_v(a##k, act);      \
+  memcpy(tile + (half * HALF + k) * VW, &a##k, sizeof a##k);
+      DW_HALF(DW_DECL)
+      const float *wt = wpk;
+      for (int64_t ti = 0; ti < g->kh; ti++)
+        for (int64_t tj = 0; tj < g->kw; tj++, wt += VW) {
+          const int64_t o = (ti * g->dh * wp + tj * g->dw) * VW;
+          vfw wv;
+          memcpy(&wv, wt, sizeof wv);
+          DW_HALF(DW_FMA)
+        }
+      DW_HALF(DW_STORE)
+#undef DW_DECL
+#undef DW_FMA
+#undef DW_STORE
+    }
+    vfw v[VW];
+    memcpy(v, tile, sizeof v);
+    transpose_vw(v);
+    for (int c = 0; c < nch; c++) {
+      float *dst = y + c * plane + q0;
+      if (cnt == VW) memcpy(dst, &v[c], sizeof v[c]);
+      else memcpy(dst, &v[c], (size_t)cnt * sizeof *dst);
+    }
+  }
+  if (act->kind != CPU_ACT_NONE && !fuse_act)
+    for (int c = 0; c < nch; c++) activation(y + c * plane + oy0 * g->ow, y + c * plane + oy0 * g->ow, q_end - oy0 * g->ow, act);
+}
+
 static void maxpool(const cpu_window *g, const float *x, float *y) {
   const int64_t plane = g->oh * g->ow;
   for (int64_t i = 0; i < plane; i++) y[i] = -INFINITY;
@@ -328,7 +436,7 @@ void SIMD_CAT(rn_cpu_gemm_tile_t, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, co
                                                    int64_t ldc, int nj, const float *bias, const cpu_act *act);
 
 const cpu_simd SIMD_TABLE = {
-    SIMD_STR(CPU_SIMD_SUFFIX), epilogue, activation, depthwise, maxpool, sum, add, mul, add_scalar, mul_scalar,
+    SIMD_STR(CPU_SIMD_SUFFIX), GEMM_VW, epilogue, activation, depthwise, depthwise_blocked, maxpool, sum, add, mul, add_scalar, mul_scalar,
     softmax_row, winograd_input, winograd_output, SIMD_CAT(rn_cpu_gemm_tile, CPU_SIMD_SUFFIX),
     GEMM_MR, GEMM_NR, SIMD_CAT(rn_cpu_gemm_tile_t, CPU_SIMD_SUFFIX),
 };

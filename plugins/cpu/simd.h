@@ -49,6 +49,7 @@ typedef struct cpu_window {
 
 typedef struct cpu_simd {
   const char *isa;
+  int vw; /* floats per vector: the channels of a depthwise_blocked block */
   /* y[i] = act(y[i] + bias + z[i]) for i < n; z may be NULL. */
   void (*epilogue)(float *y, int64_t n, float bias, const float *z, const cpu_act *act);
   /* y[i] = act(x[i]) (x may equal y). */
@@ -57,6 +58,13 @@ typedef struct cpu_simd {
    * holds rn_cpu_depthwise_scratch(g) floats. */
   void (*depthwise)(const cpu_window *g, const float *x, const float *w, float bias, const float *z,
                     const cpu_act *act, float *y, float *scratch);
+  /* Output rows [oy0, oy1) of up to vw channels of a depthwise convolution,
+   * channel-interleaved inside (see simd.c): x, y the first channel's planes,
+   * wpk the weights [kh*kw][vw] and bias [vw] zero-padded past nch; the
+   * activation is applied, a residual is not. scratch holds
+   * rn_cpu_depthwise_blocked_scratch(g, vw, oy1 - oy0) floats. */
+  void (*depthwise_blocked)(const cpu_window *g, const float *x, int nch, const float *wpk, const float *bias,
+                            const cpu_act *act, float *y, int64_t oy0, int64_t oy1, float *scratch);
   /* One channel of max pooling (padding never wins). */
   void (*maxpool)(const cpu_window *g, const float *x, float *y);
   /* Sum of x[0..n). */
@@ -97,6 +105,8 @@ void rn_cpu_valid_range(int64_t off, int64_t s, int64_t in, int64_t out, int64_t
 void rn_cpu_window_ranges(cpu_window *g);
 /* Floats of scratch the depthwise kernel needs per channel. */
 int64_t rn_cpu_depthwise_scratch(const cpu_window *g);
+/* Floats of scratch depthwise_blocked needs for `rows` output rows. */
+int64_t rn_cpu_depthwise_blocked_scratch(const cpu_window *g, int vw, int64_t rows);
 
 /* The best table for this CPU (chosen once). */
 const cpu_simd *rn_cpu_simd(void);

@@ -38,3 +38,9 @@ int64_t rn_cpu_depthwise_scratch(const cpu_window *g) {
    * run up to 64 floats past both */
   return g->sh * g->sw * g->hq * g->wq + 64 + g->oh * g->wq + 64;
 }
+
+int64_t rn_cpu_depthwise_blocked_scratch(const cpu_window *g, int vw, int64_t rows) {
+  /* the padded input rows those output rows read, then one vw x vw tile */
+  const int64_t wp = (g->ow - 1) * g->sw + (g->kw - 1) * g->dw + 1;
+  return ((rows - 1) * g->sh + (g->kh - 1) * g->dh + 1) * wp * vw + (int64_t)vw * vw;
+}

@@ -101,4 +101,34 @@ static inline vfw act_v(vfw v, const cpu_act *act) {
   }
 }
 
+
+/* Transposes a GEMM_VW x GEMM_VW block held as GEMM_VW vectors: lane j of
+ * r[i] becomes lane i of r[j]. log2(VW) rounds of a perfect shuffle: round
+ * output 2i (2i+1) interleaves the low (high) halves of rows i and i+VW/2;
+ * each output is one two-source permute. */
+#if GEMM_VW == 16
+#define VW_ZIP_LO {0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23}
+#define VW_ZIP_HI {8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31}
+#define VW_LOG2 4
+#elif GEMM_VW == 8
+#define VW_ZIP_LO {0, 8, 1, 9, 2, 10, 3, 11}
+#define VW_ZIP_HI {4, 12, 5, 13, 6, 14, 7, 15}
+#define VW_LOG2 3
+#else
+#define VW_ZIP_LO {0, 4, 1, 5}
+#define VW_ZIP_HI {2, 6, 3, 7}
+#define VW_LOG2 2
+#endif
+static inline void transpose_vw(vfw r[GEMM_VW]) {
+  const viw lo = VW_ZIP_LO, hi = VW_ZIP_HI;
+  for (int round = 0; round < VW_LOG2; round++) {
+    vfw t[GEMM_VW];
+    for (int i = 0; i < GEMM_VW / 2; i++) {
+      t[2 * i] = __builtin_shuffle(r[i], r[i + GEMM_VW / 2], lo);
+      t[2 * i + 1] = __builtin_shuffle(r[i], r[i + GEMM_VW / 2], hi);
+    }
+    memcpy(r, t, sizeof t);
+  }
+}
+
 #endif

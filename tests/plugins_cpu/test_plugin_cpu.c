@@ -665,6 +665,38 @@ int main(int argc, char **argv) {
     }
   }
 
+  /* Depthwise in channel-interleaved blocks: several blocks and a partial
+   * one, planes tall enough for several bands of rows, strides, dilation,
+   * 5x5, asymmetric pads, activations fused or (Tanh) applied after, and a
+   * residual (the per-channel kernel). */
+  {
+    static const struct {
+      int c, h, w, k, s, d, pads[4], act, z, n;
+    } dw[] = {
+        {40, 14, 14, 3, 1, 1, {1, 1, 1, 1}, 4, 0, 1},     /* 2.5 blocks, SiLU */
+        {37, 7, 7, 5, 1, 1, {2, 2, 2, 2}, 4, 0, 2},       /* 5x5 on 7x7, batch 2 */
+        {24, 113, 97, 3, 2, 1, {1, 1, 0, 1}, 2, 0, 1},    /* bands, stride 2, Clip */
+        {20, 120, 64, 3, 1, 1, {1, 1, 1, 1}, 1, 0, 2},    /* bands, stride 1, Relu */
+        {33, 30, 31, 5, 2, 1, {2, 1, 2, 3}, 0, 0, 1},     /* 5x5 stride 2, odd pads */
+        {18, 19, 23, 3, 1, 2, {2, 2, 2, 2}, 8, 0, 1},     /* dilation 2, Tanh after */
+        {17, 9, 9, 3, 1, 1, {0, 0, 0, 0}, 5, 0, 1},       /* no pads, HardSigmoid */
+        {32, 11, 10, 3, 2, 1, {1, 1, 1, 1}, 7, 0, 1},     /* HardSwish */
+        {16, 28, 28, 3, 1, 1, {1, 1, 1, 1}, 1, 1, 1},     /* residual: the per-channel kernel */
+        {48, 1, 1, 3, 1, 1, {1, 1, 1, 1}, 6, 0, 1},       /* 1x1 plane, LeakyRelu */
+        {19, 6, 40, 1, 1, 1, {0, 2, 0, 0}, 0, 0, 1},      /* 1x1 kernel with a pad */
+    };
+    for (size_t i = 0; i < sizeof dw / sizeof dw[0]; i++) {
+      conv_params q = {0};
+      q.dtype = RN_DTYPE_FLOAT;
+      q.opset = 17;
+      q.n = dw[i].n, q.c = q.m = q.groups = dw[i].c, q.h = dw[i].h, q.w = dw[i].w;
+      q.kh = q.kw = dw[i].k, q.sh = q.sw = dw[i].s, q.dh = q.dw = dw[i].d, q.bias = 1, q.weight_const = 1;
+      memcpy(q.pads, dw[i].pads, sizeof q.pads);
+      q.fused = 1, q.act = dw[i].act, q.z = dw[i].z;
+      conv_case(env, &q, 1);
+    }
+  }
+
   /* 3x3 stride-1 convolutions big enough for Winograd: partial tiles, every
    * pad combination, batches. */
   for (int i = 0; i < 60; i++) {
