@@ -144,7 +144,7 @@ typedef struct conv_state {
   int64_t *tap_off;      /* per tap: offset of its B rows in an image's phase buffer */
   /* Transposed tiles (short output rows, see plan_packed): */
   int transposed;
-  int64_t *pos_in, *pos_out; /* per output position: its phase-plane offset, its output offset */
+  int64_t *pos_in;       /* per output position: its phase-plane offset */
   int64_t tiles_per_task;    /* position tiles per task */
   const cpu_simd *simd;
   size_t ws_per_thread;  /* floats */
@@ -298,24 +298,19 @@ static int plan_packed(conv_state *s) {
   /* Small planes (7x7, 14x14) waste many of the NR-column panels' columns
    * (on the phase planes' padding columns, or past the last position): then
    * tiles of MR positions (any offsets) by NR output channels do less work
-   * (measured: 7x7 layers 12-18% faster). Not with a residual (gathering it
-   * per position was measured slower) nor Tanh (no vector form). */
+   * (measured: 7x7 layers 12-18% faster). Not with Tanh (no vector form). */
   const int64_t valid = g->oh * g->ow;
   const double util_cols = (double)valid / (double)cpu_round_up(s->ext, nr) * (double)g->mg / (double)cpu_round_up(g->mg, mr);
   const double util_rows = (double)valid / (double)cpu_round_up(valid, mr) * (double)g->mg / (double)cpu_round_up(g->mg, nr);
-  if (!s->has_z && s->act.kind != CPU_ACT_TANH && util_rows > util_cols + 0.05 && valid <= TRANSPOSED_MAX_PLANE &&
+  if (s->act.kind != CPU_ACT_TANH && util_rows > util_cols + 0.05 && valid <= TRANSPOSED_MAX_PLANE &&
       getenv("RN_CPU_NO_TRANSPOSED") == NULL) {
     s->transposed = 1;
     const int64_t jpanels = cpu_div_up(g->mg, nr);
     s->packed = pack_weights(s, nr);
     s->pos_in = malloc((size_t)valid * sizeof *s->pos_in);
-    s->pos_out = malloc((size_t)valid * sizeof *s->pos_out);
-    if (!s->packed || !s->pos_in || !s->pos_out) return 1;
+    if (!s->packed || !s->pos_in) return 1;
     for (int64_t oy = 0; oy < g->oh; oy++)
-      for (int64_t ox = 0; ox < g->ow; ox++) {
-        s->pos_in[oy * g->ow + ox] = oy * s->wq + ox;
-        s->pos_out[oy * g->ow + ox] = oy * g->ow + ox;
-      }
+      for (int64_t ox = 0; ox < g->ow; ox++) s->pos_in[oy * g->ow + ox] = oy * s->wq + ox;
     /* Tasks: (image, group, channel panel, block of position tiles). */
     const int64_t tiles = cpu_div_up(valid, mr), want = 4 * (int64_t)s->threads;
     const int64_t per_panel = cpu_div_up(want, images * jpanels);
@@ -441,7 +436,6 @@ oom:
   free(s->packed);
   free(s->tap_off);
   free(s->pos_in);
-  free(s->pos_out);
   free(s->dw_packed);
   free(s);
   return cpu_fail(err, err_size, "out of memory");
@@ -458,7 +452,6 @@ void rn_cpu_conv_release(void *state) {
   free(s->packed);
   free(s->tap_off);
   free(s->pos_in);
-  free(s->pos_out);
   free(s->dw_packed);
   free(s);
 }
@@ -687,8 +680,8 @@ static void transposed_task(void *arg, int task, int thread) {
   float *yc = r->y + (img * g->m + gi * g->mg + j0) * plane;
   for (int64_t tile = blk * s->tiles_per_task; tile < (blk + 1) * s->tiles_per_task && tile < tiles; tile++) {
     const int64_t p0 = tile * mr, np = plane - p0 < mr ? plane - p0 : mr;
-    v->gemm_tile_t(g->cg, s->n_taps, s->tap_off, a, base, s->pplane, s->pos_in + p0, s->pos_out + p0, (int)np, yc,
-                   plane, (int)nj, r->bias + gi * g->mg + j0, &s->act);
+    v->gemm_tile_t(g->cg, s->n_taps, s->tap_off, a, base, s->pplane, s->pos_in + p0, (int)np, yc + p0,
+                   plane, (int)nj, r->bias + gi * g->mg + j0, r->z ? r->z + (yc - r->y) + p0 : NULL, &s->act);
   }
 }
 

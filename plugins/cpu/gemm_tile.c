@@ -107,18 +107,15 @@ void TILE_CAT(rn_cpu_gemm_tile, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, cons
  * planes' padding columns) instead of NR consecutive ones:
  *     C[p][j] = sum_k B[k][pos[p]] * A[k][j],   A packed [K][NR] (channels),
  * with B's row k of segment s at b + seg_off[s] + k * bstride as above.
- * Output: channel j of position p goes to c[j * ldc + out[p]] (NCHW: ldc is
- * the plane size); np <= MR positions, nj <= NR channels; bias (per channel,
- * may be NULL) and act applied in registers. */
+ * Output: channel j of position p goes to c[j * ldc + p] (NCHW: ldc is
+ * the plane size, the positions consecutive outputs); np <= MR positions,
+ * nj <= NR channels; bias (per channel, may be NULL), a residual z laid out
+ * as c (may be NULL) and act applied in registers. */
 void TILE_CAT(rn_cpu_gemm_tile_t, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, const int64_t *seg_off,
                                                    const float *a, const float *b, int64_t bstride,
-                                                   const int64_t *pos, const int64_t *out, int np, float *c,
-                                                   int64_t ldc, int nj, const float *bias, const cpu_act *act);
+                                                   const int64_t *pos, int np, float *c,
+                                                   int64_t ldc, int nj, const float *bias, const float *z, const cpu_act *act);
 
-void TILE_CAT(rn_cpu_gemm_tile_t, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, const int64_t *seg_off,
-                                                   const float *a, const float *b, int64_t bstride,
-                                                   const int64_t *pos, const int64_t *out, int np, float *c,
-                                                   int64_t ldc, int nj, const float *bias, const cpu_act *act) {
 #define DECLARE_T(r) vf c##r##_0 = {0}, c##r##_1 = {0}; const int64_t p##r = pos[r < np ? r : 0];
 #define STEP_T(r)                          \
   {                                        \
@@ -126,37 +123,86 @@ void TILE_CAT(rn_cpu_gemm_tile_t, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, co
     c##r##_0 += bv * a0;                   \
     c##r##_1 += bv * a1;                   \
   }
-  GEMM_ROWS(DECLARE_T)
-  const float *ak = a;
-  for (int sg = 0; sg < nseg; sg++) {
-    const float *bk = b + (seg_off ? seg_off[sg] : 0);
-    for (int64_t k = 0; k < k_depth; k++, bk += bstride, ak += NR) {
-      vf a0, a1;
-      memcpy(&a0, ak, sizeof a0);
-      memcpy(&a1, ak + VW, sizeof a1);
-      GEMM_ROWS(STEP_T)
-    }
+#define STORE_T(r)                                        \
+  h0[r] = c##r##_0 + b0, h1[r] = c##r##_1 + b1;           \
+  if (row_act) h0[r] = act_v(h0[r], act), h1[r] = act_v(h1[r], act);
+/* The tile's body for the rows ROWS(X) expands (all of them computed, the
+ * ones past np on a copy of position 0 and not stored). Bias (and, without
+ * a residual, the activation) per position row, then each VW-channel half
+ * is transposed in registers (rows past the tile's zero) so that every
+ * channel's np consecutive positions leave as one store, after the
+ * residual and activation when there is a residual. */
+#define TILE_T_BODY(ROWS)                                                                  \
+  ROWS(DECLARE_T)                                                                          \
+  const float *ak = a;                                                                     \
+  for (int sg = 0; sg < nseg; sg++) {                                                      \
+    const float *bk = b + (seg_off ? seg_off[sg] : 0);                                     \
+    for (int64_t k = 0; k < k_depth; k++, bk += bstride, ak += NR) {                       \
+      vf a0, a1;                                                                           \
+      memcpy(&a0, ak, sizeof a0);                                                          \
+      memcpy(&a1, ak + VW, sizeof a1);                                                     \
+      ROWS(STEP_T)                                                                         \
+    }                                                                                      \
+  }                                                                                        \
+  vf b0 = {0}, b1 = {0};                                                                   \
+  if (bias) {                                                                              \
+    float bl[NR] = {0};                                                                    \
+    memcpy(bl, bias, (size_t)nj * sizeof(float));                                          \
+    memcpy(&b0, bl, sizeof b0);                                                            \
+    memcpy(&b1, bl + VW, sizeof b1);                                                       \
+  }                                                                                        \
+  const int do_act = act && act->kind != CPU_ACT_NONE, row_act = do_act && !z;             \
+  vf h0[VW] = {{0}}, h1[VW] = {{0}};                                                       \
+  ROWS(STORE_T)                                                                            \
+  transpose_vw(h0);                                                                        \
+  if (z) residual_t(h0, nj < VW ? nj : VW, z, ldc, np, do_act ? act : NULL);               \
+  for (int j = 0; j < nj && j < VW; j++) memcpy(c + j * ldc, &h0[j], (size_t)np * sizeof(float)); \
+  if (nj > VW) {                                                                           \
+    transpose_vw(h1);                                                                      \
+    if (z) residual_t(h1, nj - VW, z + VW * ldc, ldc, np, do_act ? act : NULL);            \
+    for (int j = VW; j < nj; j++) memcpy(c + j * ldc, &h1[j - VW], (size_t)np * sizeof(float)); \
   }
-  vf b0 = {0}, b1 = {0};
-  if (bias) {
-    float bl[NR] = {0};
-    memcpy(bl, bias, (size_t)nj * sizeof(float));
-    memcpy(&b0, bl, sizeof b0);
-    memcpy(&b1, bl + VW, sizeof b1);
+
+/* Channel rows h[0..nj) of np positions: + the residual's rows (z + j*ldc),
+ * then act (may be NULL). */
+static inline void residual_t(vf *h, int nj, const float *z, int64_t ldc, int np, const cpu_act *act) {
+  for (int j = 0; j < nj; j++) {
+    float zl[VW] = {0};
+    memcpy(zl, z + j * ldc, (size_t)np * sizeof(float));
+    vf zv;
+    memcpy(&zv, zl, sizeof zv);
+    h[j] += zv;
+    if (act) h[j] = act_v(h[j], act);
   }
-  const int do_act = act && act->kind != CPU_ACT_NONE;
-#define STORE_T(r)                                                          \
-  if (r < np) {                                                             \
-    vf v0 = c##r##_0 + b0, v1 = c##r##_1 + b1;                              \
-    if (do_act) v0 = act_v(v0, act), v1 = act_v(v1, act);                   \
-    float row[NR];                                                          \
-    memcpy(row, &v0, sizeof v0);                                            \
-    memcpy(row + VW, &v1, sizeof v1);                                       \
-    float *dst = c + out[r];                                                \
-    for (int j = 0; j < nj; j++) dst[j * ldc] = row[j];                     \
+}
+
+/* A short tile for the last few positions of a plane (7x7 = 4 x 12 + 1):
+ * its cost is its rows, not MR. */
+#if GEMM_MR >= 12
+#define TILE_T_SMALL 4
+#define TILE_T_SMALL_ROWS(X) X(0) X(1) X(2) X(3)
+#else
+#define TILE_T_SMALL 2
+#define TILE_T_SMALL_ROWS(X) X(0) X(1)
+#endif
+
+static void tile_t_small(int64_t k_depth, int nseg, const int64_t *seg_off, const float *a, const float *b,
+                         int64_t bstride, const int64_t *pos, int np, float *c, int64_t ldc, int nj,
+                         const float *bias, const float *z, const cpu_act *act) {
+  TILE_T_BODY(TILE_T_SMALL_ROWS)
+}
+
+void TILE_CAT(rn_cpu_gemm_tile_t, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, const int64_t *seg_off,
+                                                   const float *a, const float *b, int64_t bstride,
+                                                   const int64_t *pos, int np, float *c,
+                                                   int64_t ldc, int nj, const float *bias, const float *z, const cpu_act *act) {
+  if (np <= TILE_T_SMALL) {
+    tile_t_small(k_depth, nseg, seg_off, a, b, bstride, pos, np, c, ldc, nj, bias, z, act);
+    return;
   }
-  GEMM_ROWS(STORE_T)
+  TILE_T_BODY(GEMM_ROWS)
+}
 #undef DECLARE_T
 #undef STEP_T
 #undef STORE_T
-}
+#undef TILE_T_BODY

@@ -432,8 +432,8 @@ void SIMD_CAT(rn_cpu_gemm_tile, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, cons
 
 void SIMD_CAT(rn_cpu_gemm_tile_t, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, const int64_t *seg_off,
                                                    const float *a, const float *b, int64_t bstride,
-                                                   const int64_t *pos, const int64_t *out, int np, float *c,
-                                                   int64_t ldc, int nj, const float *bias, const cpu_act *act);
+                                                   const int64_t *pos, int np, float *c,
+                                                   int64_t ldc, int nj, const float *bias, const float *z, const cpu_act *act);
 
 const cpu_simd SIMD_TABLE = {
     SIMD_STR(CPU_SIMD_SUFFIX), GEMM_VW, epilogue, activation, depthwise, depthwise_blocked, maxpool, sum, add, mul, add_scalar, mul_scalar,

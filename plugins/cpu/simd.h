@@ -89,10 +89,11 @@ typedef struct cpu_simd {
                     int64_t bstride, float *c, int64_t ldc, int mr, int nr, const cpu_tile_epilogue *ep);
   int gemm_mr, gemm_nr;
   /* The transposed tile (gemm_tile.c): gemm_mr output positions (any
-   * offsets) x gemm_nr output channels, for short output rows. */
+   * offsets into b, consecutive outputs) x gemm_nr output channels, for
+   * short output rows. */
   void (*gemm_tile_t)(int64_t k_depth, int nseg, const int64_t *seg_off, const float *a, const float *b,
-                      int64_t bstride, const int64_t *pos, const int64_t *out, int np, float *c, int64_t ldc, int nj,
-                      const float *bias, const cpu_act *act);
+                      int64_t bstride, const int64_t *pos, int np, float *c, int64_t ldc, int nj,
+                      const float *bias, const float *z, const cpu_act *act);
 } cpu_simd;
 
 #define CPU_WINO_TILES 16
