@@ -76,6 +76,9 @@ void rn_cpu_blas_single_threaded(void);
 #define CPU_MAX_THREADS 64
 typedef void (*cpu_task_fn)(void *ctx, int task, int thread);
 void rn_cpu_parallel(int threads, int n_tasks, cpu_task_fn fn, void *ctx);
+/* Starts the pool's workers for `threads` threads now (kernels' prepare):
+ * the first run then finds them already placed on their own cores. */
+void rn_cpu_pool_start(int threads);
 
 /* cblas_sgemm (row-major) split over `threads` threads of the pool. */
 void rn_cpu_sgemm(int threads, int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha, const float *a,
@@ -84,7 +87,9 @@ void rn_cpu_sgemm(int threads, int ta, int tb, int64_t m, int64_t n, int64_t k, 
 /* Threads a kernel prepared under `host` may use. */
 static inline int cpu_threads(const rn_plugin_host *host) {
   int t = host->threads;
-  return t < 1 ? 1 : (t > CPU_MAX_THREADS ? CPU_MAX_THREADS : t);
+  t = t < 1 ? 1 : (t > CPU_MAX_THREADS ? CPU_MAX_THREADS : t);
+  if (t > 1) rn_cpu_pool_start(t);
+  return t;
 }
 
 #endif

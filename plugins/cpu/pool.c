@@ -12,7 +12,9 @@
  * one job runs at a time; a caller that finds the pool busy (another session
  * running concurrently) runs its tasks itself. */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "cpu.h"
@@ -65,6 +67,7 @@ static void *worker_main(void *arg) {
     int64_t start = now_ns();
     for (int spins = 0; atomic_load(&pool.generation) == seen; spins++) {
       cpu_relax();
+      if ((spins & 63) == 63) sched_yield(); /* a thread with work on this core goes first */
       if ((spins & 255) == 255 && now_ns() - start > SPIN_NS) {
         pthread_mutex_lock(&pool.lock);
         while (atomic_load(&pool.generation) == seen) pthread_cond_wait(&pool.wake, &pool.lock);
@@ -95,8 +98,27 @@ static void forget_workers_after_fork(void) {
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 static void register_atfork(void) { pthread_atfork(NULL, NULL, forget_workers_after_fork); }
 
+/* Keeps workers off the core of the thread that starts them (the one that
+ * will run sessions, usually): otherwise the first wake-up may put a worker
+ * on the caller's core, where it runs only while the caller waits, until the
+ * scheduler's load balancing moves it (measured: the first ~60 ms of every
+ * process at single-thread speed). Only when the process may use more cores
+ * than the pool has threads; RN_CPU_NO_AFFINITY=1 turns it off. */
+static void set_worker_affinity(pthread_attr_t *attr, int threads) {
+#if defined(__linux__)
+  cpu_set_t allowed;
+  int cpu = sched_getcpu();
+  if (getenv("RN_CPU_NO_AFFINITY") || cpu < 0 || sched_getaffinity(0, sizeof allowed, &allowed) != 0) return;
+  if (CPU_COUNT(&allowed) < threads || !CPU_ISSET(cpu, &allowed)) return;
+  CPU_CLR(cpu, &allowed);
+  pthread_attr_setaffinity_np(attr, sizeof allowed, &allowed);
+#else
+  (void)attr, (void)threads;
+#endif
+}
+
 /* Starts workers up to `threads` - 1 (never stopped: they sleep when idle). */
-static void ensure_workers(int threads) {
+void rn_cpu_pool_start(int threads) {
   if (threads > CPU_MAX_THREADS) threads = CPU_MAX_THREADS;
   if (atomic_load(&pool.n_workers) >= threads - 1) return; /* the common case: no lock */
   pthread_once(&atfork_once, register_atfork);
@@ -106,6 +128,7 @@ static void ensure_workers(int threads) {
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     pthread_t t;
+    set_worker_affinity(&attr, threads);
     int ok = pthread_create(&t, &attr, worker_main, (void *)(intptr_t)(pool.n_workers + 1)) == 0;
     pthread_attr_destroy(&attr);
     if (!ok) break; /* fewer threads: still correct */
@@ -117,7 +140,7 @@ static void ensure_workers(int threads) {
 void rn_cpu_parallel(int threads, int n_tasks, cpu_task_fn fn, void *ctx) {
   if (n_tasks <= 0) return;
   if (threads > n_tasks) threads = n_tasks;
-  if (threads > 1) ensure_workers(threads);
+  if (threads > 1) rn_cpu_pool_start(threads);
   if (threads <= 1 || pool.n_workers == 0 || pthread_mutex_trylock(&pool.busy) != 0) {
     for (int i = 0; i < n_tasks; i++) fn(ctx, i, 0);
     return;
@@ -129,7 +152,11 @@ void rn_cpu_parallel(int threads, int n_tasks, cpu_task_fn fn, void *ctx) {
   pthread_cond_broadcast(&pool.wake);
   pthread_mutex_unlock(&pool.lock);
   run_tasks(&j, 0);
-  while (atomic_load(&j.done) < n_tasks) cpu_relax();
+  /* A worker still on a task may share this core (a busy machine): yield. */
+  for (int spins = 0; atomic_load(&j.done) < n_tasks; spins++) {
+    cpu_relax();
+    if ((spins & 63) == 63) sched_yield();
+  }
   /* j lives on this stack: wait until no worker can still be reading it. */
   atomic_store(&pool.job, NULL);
   while (atomic_load(&pool.active) != 0) cpu_relax();
