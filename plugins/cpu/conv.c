@@ -141,6 +141,7 @@ typedef struct conv_state {
   int64_t ext;           /* output positions at the phase width per image: OH * wq */
   int64_t phase_floats;  /* the phase buffer per image */
   int n_taps;
+  uint64_t phases_read;   /* bit a*sw+b: some tap reads phase plane (a, b); only those are filled */
   int64_t *tap_off;      /* per tap: offset of its B rows in an image's phase buffer */
   /* Transposed tiles (short output rows, see plan_packed): */
   int transposed;
@@ -292,6 +293,7 @@ static int plan_packed(conv_state *s) {
   for (int64_t i = 0; i < g->kh; i++)
     for (int64_t j = 0; j < g->kw; j++) {
       int64_t a = (i * g->dh) % g->sh, b = (j * g->dw) % g->sw;
+      s->phases_read |= a * g->sw + b < 64 ? 1ull << (a * g->sw + b) : 0;
       s->tap_off[i * g->kw + j] =
           (a * g->sw + b) * g->c * s->pplane + ((i * g->dh) / g->sh) * s->wq + (j * g->dw) / g->sw;
     }
@@ -554,6 +556,8 @@ static void phase_task(void *arg, int task, int thread) {
     float *buf = pc->r->ws + img * s->phase_floats;
     for (int64_t a = 0; a < g->sh; a++)
       for (int64_t b = 0; b < g->sw; b++) {
+        /* e.g. a 1x1 stride-2 convolution reads one phase of four */
+        if (a * g->sw + b < 64 && !(s->phases_read >> (a * g->sw + b) & 1)) continue;
         float *dst = buf + ((a * g->sw + b) * g->c + ch) * s->pplane;
         for (int64_t row = 0; row < s->hq; row++, dst += s->wq) {
           int64_t iy = row * g->sh + a - g->pt; /* input row */

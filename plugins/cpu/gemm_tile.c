@@ -90,6 +90,14 @@ void TILE_CAT(rn_cpu_gemm_tile, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, cons
     GEMM_ROWS(EPILOGUE)
   }
 #undef EPILOGUE
+#define STORE_DIRECT(r)                                 \
+  memcpy(c + r * ldc, &c##r##_0, sizeof(vf));           \
+  memcpy(c + r * ldc + VW, &c##r##_1, sizeof(vf));
+  if (mr == MR && nr == NR) { /* a whole tile: straight from the registers */
+    GEMM_ROWS(STORE_DIRECT)
+    return;
+  }
+#undef STORE_DIRECT
   float tile[MR][NR];
   GEMM_ROWS(STORE)
   if (nr == NR)
@@ -167,10 +175,14 @@ void TILE_CAT(rn_cpu_gemm_tile_t, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, co
  * then act (may be NULL). */
 static inline void residual_t(vf *h, int nj, const float *z, int64_t ldc, int np, const cpu_act *act) {
   for (int j = 0; j < nj; j++) {
+    vf zv;
+#if defined(__AVX512F__) /* a masked load: no store-forwarding stall */
+    zv = (vf)_mm512_maskz_loadu_ps((__mmask16)((1u << np) - 1), z + j * ldc);
+#else
     float zl[VW] = {0};
     memcpy(zl, z + j * ldc, (size_t)np * sizeof(float));
-    vf zv;
     memcpy(&zv, zl, sizeof zv);
+#endif
     h[j] += zv;
     if (act) h[j] = act_v(h[j], act);
   }
