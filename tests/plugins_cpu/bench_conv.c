@@ -1,7 +1,8 @@
 /* Times convolutions with rn-plugin-cpu (argv[1]) and, for the default
  * ResNet-50-like list, rn's reference kernels; prints the median of 20 runs
- * and GFLOP/s. `bench_conv PLUGIN C M HW K STRIDE THREADS` times one
- * convolution (pads k/2) on the plugin with that many threads.
+ * and GFLOP/s. `bench_conv PLUGIN C M HW K STRIDE THREADS [residual]` times
+ * one convolution (pads k/2; with `residual`, + Add + Relu, fused) on the
+ * plugin with that many threads.
  * Not a test: `ninja -C build tests/plugins_cpu/bench_conv`. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,8 +28,10 @@ static int cmp(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-/* x [1, c, hw, hw] -> Conv(m, k x k, stride, pad k/2, bias). */
-static rn_model *conv_model(int c, int m, int hw, int k, int stride) {
+/* x [1, c, hw, hw] -> Conv(m, k x k, stride, pad k/2, bias); with a
+ * residual, then Add(input Z) and Relu (ResNet's last conv of a block,
+ * which rn fuses into one FusedConv). */
+static rn_model *conv_model(int c, int m, int hw, int k, int stride, int residual) {
   rn_model *model;
   die(rn_model_create("bench", &model), "create");
   int64_t xd[4] = {1, c, hw, hw}, wd[4] = {m, c, k, k}, bd[1] = {m};
@@ -42,7 +45,7 @@ static rn_model *conv_model(int c, int m, int hw, int k, int stride) {
   die(rn_model_set_initializer(model, "B", b), "B");
   rn_tensor_free(w);
   rn_tensor_free(b);
-  const char *in[3] = {"X", "W", "B"}, *out = "Y";
+  const char *in[3] = {"X", "W", "B"}, *out = residual ? "C" : "Y";
   int node;
   die(rn_model_add_node(model, "Conv", "", "conv", 3, in, 1, &out, &node), "node");
   int64_t pads[4] = {k / 2, k / 2, k / 2, k / 2};
@@ -50,11 +53,20 @@ static rn_model *conv_model(int c, int m, int hw, int k, int stride) {
   int64_t strides[2] = {stride, stride};
   die(rn_model_node_set_ints(model, node, "strides", 2, strides), "strides");
   die(rn_model_check_node(model, node), "check");
+  if (residual) {
+    int64_t ohw = (hw + 2 * (k / 2) - k) / stride + 1, zd[4] = {1, m, ohw, ohw};
+    die(rn_model_add_input(model, "Z", RN_DTYPE_FLOAT, 4, zd, NULL), "input Z");
+    const char *add_in[2] = {"C", "Z"}, *sum = "S", *y = "Y";
+    int add, relu;
+    die(rn_model_add_node(model, "Add", "", "add", 2, add_in, 1, &sum, &add), "add");
+    die(rn_model_add_node(model, "Relu", "", "relu", 1, &sum, 1, &y, &relu), "relu");
+  }
   die(rn_model_add_output(model, "Y"), "output");
   return model;
 }
 
-static double median_seconds(const rn_env *env, rn_model *model, int c, int hw, int threads, const char **placed) {
+static double median_seconds(const rn_env *env, rn_model *model, int c, int hw, int threads, const int64_t *zdims,
+                             const char **placed) {
   rn_session *s;
   rn_session_options *o;
   die(rn_session_options_create(&o), "options");
@@ -66,12 +78,20 @@ static double median_seconds(const rn_env *env, rn_model *model, int c, int hw, 
   die(rn_tensor_create(RN_DTYPE_FLOAT, xd, 4, &x), "x");
   float *xp = rn_tensor_data(x);
   for (int64_t i = 0; i < rn_tensor_numel(x); i++) xp[i] = (float)(i % 17) / 17.0f;
-  const char *in = "X", *out = "Y";
-  die(rn_session_run(s, 1, &in, &x, 1, &out, &y), "warm-up"); /* also allocates y */
+  rn_tensor *z = NULL;
+  if (zdims) {
+    die(rn_tensor_create(RN_DTYPE_FLOAT, zdims, 4, &z), "z");
+    float *zp = rn_tensor_data(z);
+    for (int64_t i = 0; i < rn_tensor_numel(z); i++) zp[i] = (float)(i % 13) / 13.0f - 0.5f;
+  }
+  const char *in[2] = {"X", "Z"}, *out = "Y";
+  rn_tensor *ins[2] = {x, z};
+  int n_in = zdims ? 2 : 1;
+  die(rn_session_run(s, n_in, in, ins, 1, &out, &y), "warm-up"); /* also allocates y */
   double t[20];
   for (int r = 0; r < 20; r++) {
     double t0 = now();
-    die(rn_session_run(s, 1, &in, &x, 1, &out, &y), "run");
+    die(rn_session_run(s, n_in, in, ins, 1, &out, &y), "run");
     t[r] = now() - t0;
   }
   rn_node_info info;
@@ -82,6 +102,7 @@ static double median_seconds(const rn_env *env, rn_model *model, int c, int hw, 
   snprintf(where[slot], sizeof where[slot], "%s", info.placed_on ? info.placed_on : "?");
   *placed = where[slot];
   rn_tensor_free(x);
+  rn_tensor_free(z);
   rn_tensor_free(y);
   rn_session_free(s);
   qsort(t, 20, sizeof t[0], cmp);
@@ -96,14 +117,16 @@ int main(int argc, char **argv) {
   rn_env *env;
   die(rn_env_create(&env), "env");
   die(rn_env_load_plugin(env, argv[1]), "plugin");
-  if (argc == 8) {
+  if (argc == 8 || argc == 9) {
     int c = atoi(argv[2]), m = atoi(argv[3]), hw = atoi(argv[4]), k = atoi(argv[5]), st = atoi(argv[6]);
     int threads = atoi(argv[7]), ohw = (hw + 2 * (k / 2) - k) / st + 1;
-    rn_model *model = conv_model(c, m, hw, k, st);
+    int residual = argc == 9 && strcmp(argv[8], "residual") == 0;
+    int64_t zdims[4] = {1, m, ohw, ohw};
+    rn_model *model = conv_model(c, m, hw, k, st, residual);
     const char *where;
-    double t = median_seconds(env, model, c, hw, threads, &where);
-    printf("conv %dx%dx%d -> %d k%d s%d threads %d (%s): %.3f ms %.2f GFLOP/s\n", c, hw, hw, m, k, st, threads, where,
-           t * 1e3, 2.0 * m * c * k * k * ohw * ohw / t * 1e-9);
+    double t = median_seconds(env, model, c, hw, threads, residual ? zdims : NULL, &where);
+    printf("conv %dx%dx%d -> %d k%d s%d%s threads %d (%s): %.3f ms %.2f GFLOP/s\n", c, hw, hw, m, k, st,
+           residual ? " +residual+relu" : "", threads, where, t * 1e3, 2.0 * m * c * k * k * ohw * ohw / t * 1e-9);
     rn_model_free(model);
     rn_env_free(env);
     return 0;
@@ -114,11 +137,11 @@ int main(int argc, char **argv) {
   } convs[] = {{"3x3 conv 1x256x14x14 -> 256", 256, 256, 14, 3}, {"1x1 conv 1x1024x14x14 -> 256", 1024, 256, 14, 1},
                {"1x1 conv 1x256x14x14 -> 1024", 256, 1024, 14, 1}};
   for (size_t i = 0; i < sizeof convs / sizeof convs[0]; i++) {
-    rn_model *m = conv_model(convs[i].c, convs[i].m, convs[i].hw, convs[i].k, 1);
+    rn_model *m = conv_model(convs[i].c, convs[i].m, convs[i].hw, convs[i].k, 1, 0);
     double flops = 2.0 * convs[i].m * convs[i].c * convs[i].k * convs[i].k * convs[i].hw * convs[i].hw;
     const char *p_ref, *p_plug;
-    double ref = median_seconds(NULL, m, convs[i].c, convs[i].hw, 1, &p_ref);
-    double plug = median_seconds(env, m, convs[i].c, convs[i].hw, 1, &p_plug);
+    double ref = median_seconds(NULL, m, convs[i].c, convs[i].hw, 1, NULL, &p_ref);
+    double plug = median_seconds(env, m, convs[i].c, convs[i].hw, 1, NULL, &p_plug);
     printf("%-32s reference (%s): %8.3f ms %7.2f GFLOP/s | plugin (%s): %8.3f ms %7.2f GFLOP/s | x%.1f\n",
            convs[i].name, p_ref, ref * 1e3, flops / ref * 1e-9, p_plug, plug * 1e3, flops / plug * 1e-9, ref / plug);
     rn_model_free(m);
