@@ -1,8 +1,8 @@
 /* Times convolutions with rn-plugin-cpu (argv[1]) and, for the default
  * ResNet-50-like list, rn's reference kernels; prints the median of 20 runs
- * and GFLOP/s. `bench_conv PLUGIN C M HW K STRIDE THREADS [residual]` times
- * one convolution (pads k/2; with `residual`, + Add + Relu, fused) on the
- * plugin with that many threads.
+ * and GFLOP/s. `bench_conv PLUGIN C M HW K STRIDE THREADS [residual|depthwise]`
+ * times one convolution (pads k/2; with `residual`, + Add + Relu, fused;
+ * `depthwise`: groups = C = M) on the plugin with that many threads.
  * Not a test: `ninja -C build tests/plugins_cpu/bench_conv`. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,10 +31,10 @@ static int cmp(const void *a, const void *b) {
 /* x [1, c, hw, hw] -> Conv(m, k x k, stride, pad k/2, bias); with a
  * residual, then Add(input Z) and Relu (ResNet's last conv of a block,
  * which rn fuses into one FusedConv). */
-static rn_model *conv_model(int c, int m, int hw, int k, int stride, int residual) {
+static rn_model *conv_model(int c, int m, int hw, int k, int stride, int residual, int depthwise) {
   rn_model *model;
   die(rn_model_create("bench", &model), "create");
-  int64_t xd[4] = {1, c, hw, hw}, wd[4] = {m, c, k, k}, bd[1] = {m};
+  int64_t xd[4] = {1, c, hw, hw}, wd[4] = {m, depthwise ? 1 : c, k, k}, bd[1] = {m};
   die(rn_model_add_input(model, "X", RN_DTYPE_FLOAT, 4, xd, NULL), "input");
   rn_tensor *w, *b;
   die(rn_tensor_create(RN_DTYPE_FLOAT, wd, 4, &w), "w");
@@ -52,6 +52,7 @@ static rn_model *conv_model(int c, int m, int hw, int k, int stride, int residua
   die(rn_model_node_set_ints(model, node, "pads", 4, pads), "pads");
   int64_t strides[2] = {stride, stride};
   die(rn_model_node_set_ints(model, node, "strides", 2, strides), "strides");
+  if (depthwise) die(rn_model_node_set_int(model, node, "group", c), "group");
   die(rn_model_check_node(model, node), "check");
   if (residual) {
     int64_t ohw = (hw + 2 * (k / 2) - k) / stride + 1, zd[4] = {1, m, ohw, ohw};
@@ -88,8 +89,12 @@ static double median_seconds(const rn_env *env, rn_model *model, int c, int hw, 
   rn_tensor *ins[2] = {x, z};
   int n_in = zdims ? 2 : 1;
   die(rn_session_run(s, n_in, in, ins, 1, &out, &y), "warm-up"); /* also allocates y */
-  double t[20];
-  for (int r = 0; r < 20; r++) {
+  /* RN_BENCH_REPS: more runs, e.g. for a profiler (the median is of all). */
+  int reps = getenv("RN_BENCH_REPS") ? atoi(getenv("RN_BENCH_REPS")) : 20;
+  if (reps < 20) reps = 20;
+  double *t = malloc((size_t)reps * sizeof *t);
+  if (!t) return 0;
+  for (int r = 0; r < reps; r++) {
     double t0 = now();
     die(rn_session_run(s, n_in, in, ins, 1, &out, &y), "run");
     t[r] = now() - t0;
@@ -105,8 +110,10 @@ static double median_seconds(const rn_env *env, rn_model *model, int c, int hw, 
   rn_tensor_free(z);
   rn_tensor_free(y);
   rn_session_free(s);
-  qsort(t, 20, sizeof t[0], cmp);
-  return (t[9] + t[10]) / 2;
+  qsort(t, (size_t)reps, sizeof t[0], cmp);
+  double median = (t[(reps - 1) / 2] + t[reps / 2]) / 2;
+  free(t);
+  return median;
 }
 
 int main(int argc, char **argv) {
@@ -121,12 +128,15 @@ int main(int argc, char **argv) {
     int c = atoi(argv[2]), m = atoi(argv[3]), hw = atoi(argv[4]), k = atoi(argv[5]), st = atoi(argv[6]);
     int threads = atoi(argv[7]), ohw = (hw + 2 * (k / 2) - k) / st + 1;
     int residual = argc == 9 && strcmp(argv[8], "residual") == 0;
+    int depthwise = argc == 9 && strcmp(argv[8], "depthwise") == 0;
+    if (depthwise) m = c;
     int64_t zdims[4] = {1, m, ohw, ohw};
-    rn_model *model = conv_model(c, m, hw, k, st, residual);
+    rn_model *model = conv_model(c, m, hw, k, st, residual, depthwise);
     const char *where;
     double t = median_seconds(env, model, c, hw, threads, residual ? zdims : NULL, &where);
     printf("conv %dx%dx%d -> %d k%d s%d%s threads %d (%s): %.3f ms %.2f GFLOP/s\n", c, hw, hw, m, k, st,
-           residual ? " +residual+relu" : "", threads, where, t * 1e3, 2.0 * m * c * k * k * ohw * ohw / t * 1e-9);
+           residual ? " +residual+relu" : depthwise ? " depthwise" : "", threads, where, t * 1e3,
+           2.0 * m * (depthwise ? 1 : c) * k * k * ohw * ohw / t * 1e-9);
     rn_model_free(model);
     rn_env_free(env);
     return 0;
@@ -137,7 +147,7 @@ int main(int argc, char **argv) {
   } convs[] = {{"3x3 conv 1x256x14x14 -> 256", 256, 256, 14, 3}, {"1x1 conv 1x1024x14x14 -> 256", 1024, 256, 14, 1},
                {"1x1 conv 1x256x14x14 -> 1024", 256, 1024, 14, 1}};
   for (size_t i = 0; i < sizeof convs / sizeof convs[0]; i++) {
-    rn_model *m = conv_model(convs[i].c, convs[i].m, convs[i].hw, convs[i].k, 1, 0);
+    rn_model *m = conv_model(convs[i].c, convs[i].m, convs[i].hw, convs[i].k, 1, 0, 0);
     double flops = 2.0 * convs[i].m * convs[i].c * convs[i].k * convs[i].k * convs[i].hw * convs[i].hw;
     const char *p_ref, *p_plug;
     double ref = median_seconds(NULL, m, convs[i].c, convs[i].hw, 1, NULL, &p_ref);
