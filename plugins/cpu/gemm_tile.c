@@ -51,11 +51,8 @@ static inline vf lane_epilogue(const cpu_tile_epilogue *ep, int r, int j, int nr
   return ep->act->kind != CPU_ACT_NONE ? act_v(c, ep->act) : c;
 }
 
-void TILE_CAT(rn_cpu_gemm_tile, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, const int64_t *seg_off, const float *a,
-                                                 const float *b, int64_t bstride, float *c, int64_t ldc, int mr, int nr,
-                                                 const cpu_tile_epilogue *ep) {
-  /* One named variable per accumulator: GCC keeps them in registers (an
-   * array would live on the stack). */
+/* One named variable per accumulator: GCC keeps them in registers (an
+ * array would live on the stack). */
 #define DECLARE(r) vf c##r##_0 = {0}, c##r##_1 = {0};
 #define STEP(r)                            \
   {                                        \
@@ -63,51 +60,70 @@ void TILE_CAT(rn_cpu_gemm_tile, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, cons
     c##r##_0 += av * b0;                   \
     c##r##_1 += av * b1;                   \
   }
-#define STORE(r)                                        \
-  memcpy(tile[r], &c##r##_0, sizeof(vf));               \
-  memcpy(tile[r] + VW, &c##r##_1, sizeof(vf));
-  GEMM_ROWS(DECLARE)
-  const float *ak = a;
-  for (int sg = 0; sg < nseg; sg++) {
-    const float *bk = b + (seg_off ? seg_off[sg] : 0);
-    for (int64_t k = 0; k < k_depth; k++, bk += bstride, ak += MR) {
-      /* B rows are bstride apart (a channel plane for convolutions): fetch
-       * a few rows ahead, the hardware prefetcher does not follow. */
-      __builtin_prefetch(bk + PREFETCH_ROWS * bstride);
-      __builtin_prefetch(bk + PREFETCH_ROWS * bstride + VW);
-      vf b0, b1;
-      memcpy(&b0, bk, sizeof b0);
-      memcpy(&b1, bk + VW, sizeof b1);
-      GEMM_ROWS(STEP)
-    }
-  }
 #define EPILOGUE(r)                                   \
   if (r < mr) {                                       \
     c##r##_0 = lane_epilogue(ep, r, 0, nr, c##r##_0); \
     c##r##_1 = lane_epilogue(ep, r, 1, nr, c##r##_1); \
   }
-  if (ep) {
-    GEMM_ROWS(EPILOGUE)
-  }
-#undef EPILOGUE
 #define STORE_DIRECT(r)                                 \
   memcpy(c + r * ldc, &c##r##_0, sizeof(vf));           \
   memcpy(c + r * ldc + VW, &c##r##_1, sizeof(vf));
-  if (mr == MR && nr == NR) { /* a whole tile: straight from the registers */
-    GEMM_ROWS(STORE_DIRECT)
-    return;
-  }
-#undef STORE_DIRECT
-  float tile[MR][NR];
-  GEMM_ROWS(STORE)
-  if (nr == NR)
-    for (int r = 0; r < mr; r++) memcpy(c + r * ldc, tile[r], sizeof tile[r]);
-  else
+#define STORE(r)                                        \
+  memcpy(tile[r], &c##r##_0, sizeof(vf));               \
+  memcpy(tile[r] + VW, &c##r##_1, sizeof(vf));
+/* The tile's body for the MRV rows ROWS(X) expands (A panels MRV wide). */
+#define TILE_BODY(ROWS, MRV)                                                                   \
+  ROWS(DECLARE)                                                                                \
+  const float *ak = a;                                                                         \
+  for (int sg = 0; sg < nseg; sg++) {                                                          \
+    const float *bk = b + (seg_off ? seg_off[sg] : 0);                                         \
+    for (int64_t k = 0; k < k_depth; k++, bk += bstride, ak += (MRV)) {                        \
+      /* B rows are bstride apart (a channel plane for convolutions): fetch                   \
+       * a few rows ahead, the hardware prefetcher does not follow. */                         \
+      __builtin_prefetch(bk + PREFETCH_ROWS * bstride);                                        \
+      __builtin_prefetch(bk + PREFETCH_ROWS * bstride + VW);                                   \
+      vf b0, b1;                                                                               \
+      memcpy(&b0, bk, sizeof b0);                                                              \
+      memcpy(&b1, bk + VW, sizeof b1);                                                         \
+      ROWS(STEP)                                                                               \
+    }                                                                                          \
+  }                                                                                            \
+  if (ep) {                                                                                    \
+    ROWS(EPILOGUE)                                                                             \
+  }                                                                                            \
+  if (mr == (MRV) && nr == NR) { /* a whole tile: straight from the registers */              \
+    ROWS(STORE_DIRECT)                                                                         \
+    return;                                                                                    \
+  }                                                                                            \
+  float tile[MRV][NR];                                                                         \
+  ROWS(STORE)                                                                                  \
+  if (nr == NR)                                                                                \
+    for (int r = 0; r < mr; r++) memcpy(c + r * ldc, tile[r], sizeof tile[r]);                 \
+  else                                                                                         \
     for (int r = 0; r < mr; r++) memcpy(c + r * ldc, tile[r], (size_t)nr * sizeof(float));
+
+void TILE_CAT(rn_cpu_gemm_tile, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, const int64_t *seg_off, const float *a,
+                                                 const float *b, int64_t bstride, float *c, int64_t ldc, int mr, int nr,
+                                                 const cpu_tile_epilogue *ep) {
+  TILE_BODY(GEMM_ROWS, MR)
+}
+
+/* The same with GEMM_MR_SHORT rows, for output-channel counts that MR
+ * divides badly (16 = 12 + 4 computes 24 rows; 8 + 8 computes 16). */
+void TILE_CAT(rn_cpu_gemm_tile_short, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, const int64_t *seg_off,
+                                                       const float *a, const float *b, int64_t bstride, float *c,
+                                                       int64_t ldc, int mr, int nr, const cpu_tile_epilogue *ep);
+void TILE_CAT(rn_cpu_gemm_tile_short, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, const int64_t *seg_off,
+                                                       const float *a, const float *b, int64_t bstride, float *c,
+                                                       int64_t ldc, int mr, int nr, const cpu_tile_epilogue *ep) {
+  TILE_BODY(GEMM_ROWS_SHORT, GEMM_MR_SHORT)
+}
 #undef DECLARE
 #undef STEP
+#undef EPILOGUE
+#undef STORE_DIRECT
 #undef STORE
-}
+#undef TILE_BODY
 
 /* The transposed tile, for convolutions whose output rows are short (7x7):
  * rows are output positions and the vector columns output channels, so a

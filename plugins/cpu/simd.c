@@ -435,8 +435,13 @@ void SIMD_CAT(rn_cpu_gemm_tile_t, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, co
                                                    const int64_t *pos, int np, float *c,
                                                    int64_t ldc, int nj, const float *bias, const float *z, const cpu_act *act);
 
+void SIMD_CAT(rn_cpu_gemm_tile_short, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, const int64_t *seg_off,
+                                                       const float *a, const float *b, int64_t bstride, float *c,
+                                                       int64_t ldc, int mr, int nr, const cpu_tile_epilogue *ep);
+
 const cpu_simd SIMD_TABLE = {
     SIMD_STR(CPU_SIMD_SUFFIX), GEMM_VW, epilogue, activation, depthwise, depthwise_blocked, maxpool, sum, add, mul, add_scalar, mul_scalar,
     softmax_row, winograd_input, winograd_output, SIMD_CAT(rn_cpu_gemm_tile, CPU_SIMD_SUFFIX),
-    GEMM_MR, GEMM_NR, SIMD_CAT(rn_cpu_gemm_tile_t, CPU_SIMD_SUFFIX),
+    GEMM_MR, GEMM_NR, SIMD_CAT(rn_cpu_gemm_tile_short, CPU_SIMD_SUFFIX), GEMM_MR_SHORT,
+    SIMD_CAT(rn_cpu_gemm_tile_t, CPU_SIMD_SUFFIX),
 };

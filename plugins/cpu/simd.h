@@ -88,6 +88,10 @@ typedef struct cpu_simd {
   void (*gemm_tile)(int64_t k_depth, int nseg, const int64_t *seg_off, const float *a, const float *b,
                     int64_t bstride, float *c, int64_t ldc, int mr, int nr, const cpu_tile_epilogue *ep);
   int gemm_mr, gemm_nr;
+  /* The same micro-kernel with gemm_mr_short rows (A panels that wide). */
+  void (*gemm_tile_short)(int64_t k_depth, int nseg, const int64_t *seg_off, const float *a, const float *b,
+                          int64_t bstride, float *c, int64_t ldc, int mr, int nr, const cpu_tile_epilogue *ep);
+  int gemm_mr_short;
   /* The transposed tile (gemm_tile.c): gemm_mr output positions (any
    * offsets into b, consecutive outputs) x gemm_nr output channels, for
    * short output rows. */

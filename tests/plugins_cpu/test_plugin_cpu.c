@@ -648,6 +648,12 @@ int main(int argc, char **argv) {
         {36, 64, 7, 3, 1, 1, 1, 1, 1},   /* ... with a residual */
         {512, 64, 7, 1, 1, 1, 1, 1, 1},  /* 1x1 on a 7x7 input read in place, residual + Relu */
         {256, 96, 14, 1, 1, 1, 1, 4, 0}, /* 1x1 on 14x14, SiLU */
+        /* output-channel counts for the short micro-kernel (8 rows on AVX-512) */
+        {64, 16, 40, 1, 1, 1, 0, 0, 0},  /* 1x1 read in place, M = 16 */
+        {32, 16, 40, 1, 1, 1, 1, 1, 1},  /* ... residual + Relu */
+        {27, 40, 36, 3, 2, 1, 1, 4, 0},  /* 3x3 stride 2, M = 40, SiLU */
+        {3, 64, 46, 7, 2, 1, 1, 1, 0},   /* a ResNet stem: 7x7 stride 2 from 3 channels, M = 64 */
+        {3, 32, 45, 3, 2, 1, 1, 2, 0},   /* a MobileNet stem, Clip */
         /* 1x1 planes (squeeze-excitation): matrix-vector products */
         {1152, 48, 1, 1, 1, 1, 1, 4, 0}, /* reduce, SiLU */
         {48, 1152, 1, 1, 1, 1, 1, 3, 1}, /* expand, residual, Sigmoid */
