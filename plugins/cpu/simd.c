@@ -179,6 +179,50 @@ static void depthwise(const cpu_window *g, const float *x, const float *w, float
   if (!in_registers) epilogue(y, g->oh * g->ow, bias, z, act);
 }
 
+/* Depthwise convolution of one channel, stride 1 with the output as wide as
+ * the input (the usual "same" padding), straight from the NCHW planes: the
+ * plane is flattened, so that tap (i, j) of output q reads input
+ * q + toff[t] for every q, and the lanes whose tap falls in the padding (or
+ * wraps into the next row) are masked out of the load (AVX-512 masked loads
+ * do not fault). No copy, no transpose, no per-channel set-up: kh*kw masked
+ * FMAs per 16 outputs, four chunks of 16 at a time (independent sums).
+ * masks[c * taps + t]: the lanes of chunk c valid for tap t, from
+ * rn_cpu_depthwise_flat_masks; chunks are padded to a multiple of four with
+ * empty masks. y may not alias x. */
+#if defined(__AVX512F__)
+static void depthwise_flat(const cpu_window *g, const uint16_t *masks, const int64_t *toff, const float *x,
+                           const float *w, float bias, const float *z, const cpu_act *act, float *y) {
+  const int64_t plane = g->oh * g->ow, taps = g->kh * g->kw, chunks = (plane + 15) / 16;
+  const int fuse_act = act->kind != CPU_ACT_NONE && act_has_vector_form(act);
+  for (int64_t c0 = 0; c0 < chunks; c0 += 4) {
+    __m512 a0 = _mm512_set1_ps(bias), a1 = a0, a2 = a0, a3 = a0;
+    const uint16_t *m = masks + c0 * taps;
+    const float *xq = x + c0 * 16;
+    for (int64_t t = 0; t < taps; t++) {
+      const __m512 wt = _mm512_set1_ps(w[t]);
+      const float *p = xq + toff[t];
+      a0 = _mm512_fmadd_ps(wt, _mm512_maskz_loadu_ps(m[t], p), a0);
+      a1 = _mm512_fmadd_ps(wt, _mm512_maskz_loadu_ps(m[taps + t], p + 16), a1);
+      a2 = _mm512_fmadd_ps(wt, _mm512_maskz_loadu_ps(m[2 * taps + t], p + 32), a2);
+      a3 = _mm512_fmadd_ps(wt, _mm512_maskz_loadu_ps(m[3 * taps + t], p + 48), a3);
+    }
+    __m512 acc[4] = {a0, a1, a2, a3};
+    for (int u = 0; u < 4 && c0 + u < chunks; u++) {
+      const int64_t q = (c0 + u) * 16, n = plane - q < 16 ? plane - q : 16;
+      const __mmask16 keep = (__mmask16)(n == 16 ? 0xFFFF : (1u << n) - 1);
+      __m512 v = acc[u];
+      if (z) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(keep, z + q));
+      if (fuse_act) v = (__m512)act_v((vfw)v, act);
+      _mm512_mask_storeu_ps(y + q, keep, v);
+    }
+  }
+  if (act->kind != CPU_ACT_NONE && !fuse_act) activation(y, y, plane, act);
+}
+#define DEPTHWISE_FLAT depthwise_flat
+#else
+#define DEPTHWISE_FLAT NULL
+#endif
+
 /* Depthwise convolution of a block of up to VW channels, channel-interleaved
  * ("NCHWc", as ONNX Runtime's kernels): one vector holds one position's VW
  * channels, so a tap is one FMA for VW channels whatever the plane's size or
@@ -440,7 +484,7 @@ void SIMD_CAT(rn_cpu_gemm_tile_short, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg
                                                        int64_t ldc, int mr, int nr, const cpu_tile_epilogue *ep);
 
 const cpu_simd SIMD_TABLE = {
-    SIMD_STR(CPU_SIMD_SUFFIX), GEMM_VW, epilogue, activation, depthwise, depthwise_blocked, maxpool, sum, add, mul, add_scalar, mul_scalar,
+    SIMD_STR(CPU_SIMD_SUFFIX), GEMM_VW, epilogue, activation, depthwise, depthwise_blocked, DEPTHWISE_FLAT, maxpool, sum, add, mul, add_scalar, mul_scalar,
     softmax_row, winograd_input, winograd_output, SIMD_CAT(rn_cpu_gemm_tile, CPU_SIMD_SUFFIX),
     GEMM_MR, GEMM_NR, SIMD_CAT(rn_cpu_gemm_tile_short, CPU_SIMD_SUFFIX), GEMM_MR_SHORT,
     SIMD_CAT(rn_cpu_gemm_tile_t, CPU_SIMD_SUFFIX),

@@ -65,6 +65,12 @@ typedef struct cpu_simd {
    * rn_cpu_depthwise_blocked_scratch(g, vw, oy1 - oy0) floats. */
   void (*depthwise_blocked)(const cpu_window *g, const float *x, int nch, const float *wpk, const float *bias,
                             const cpu_act *act, float *y, int64_t oy0, int64_t oy1, float *scratch);
+  /* One channel of a stride-1 depthwise convolution whose output is as wide
+   * as its input, read in place with masked loads (see simd.c); masks and
+   * toff from rn_cpu_depthwise_flat_masks; with its epilogue. NULL where the
+   * ISA has no masked loads (AVX-512 only). */
+  void (*depthwise_flat)(const cpu_window *g, const uint16_t *masks, const int64_t *toff, const float *x,
+                         const float *w, float bias, const float *z, const cpu_act *act, float *y);
   /* One channel of max pooling (padding never wins). */
   void (*maxpool)(const cpu_window *g, const float *x, float *y);
   /* Sum of x[0..n). */
@@ -110,6 +116,11 @@ void rn_cpu_valid_range(int64_t off, int64_t s, int64_t in, int64_t out, int64_t
 void rn_cpu_window_ranges(cpu_window *g);
 /* Floats of scratch the depthwise kernel needs per channel. */
 int64_t rn_cpu_depthwise_scratch(const cpu_window *g);
+/* For depthwise_flat: whether g qualifies (stride 1, ow == w), and then its
+ * per-tap input offsets toff[kh*kw] and lane masks, chunk by chunk (chunks
+ * of 16 outputs, padded to a multiple of 4): *n_masks entries, malloc'ed.
+ * Returns NULL (and sets *n_masks 0) when g does not qualify or on OOM. */
+uint16_t *rn_cpu_depthwise_flat_masks(const cpu_window *g, int64_t *toff, int64_t *n_masks);
 /* Floats of scratch depthwise_blocked needs for `rows` output rows. */
 int64_t rn_cpu_depthwise_blocked_scratch(const cpu_window *g, int vw, int64_t rows);
 
