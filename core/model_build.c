@@ -213,7 +213,7 @@ static rn_status *node_attr_slot(rn_model *m, int node, const char *name, rn_att
 }
 
 rn_status *rn_model_node_set_int(rn_model *m, int node, const char *attr, int64_t value) {
-  rn_attr *a;
+  rn_attr *a = NULL;
   RN_TRY(node_attr_slot(m, node, attr, &a));
   a->type = RN_ATTR_INT;
   a->i = value;
@@ -221,7 +221,7 @@ rn_status *rn_model_node_set_int(rn_model *m, int node, const char *attr, int64_
 }
 
 rn_status *rn_model_node_set_float(rn_model *m, int node, const char *attr, float value) {
-  rn_attr *a;
+  rn_attr *a = NULL;
   RN_TRY(node_attr_slot(m, node, attr, &a));
   a->type = RN_ATTR_FLOAT;
   a->f = value;
@@ -230,7 +230,7 @@ rn_status *rn_model_node_set_float(rn_model *m, int node, const char *attr, floa
 
 rn_status *rn_model_node_set_string(rn_model *m, int node, const char *attr, const char *value) {
   if (!value) return rn_error(RN_ERR_INVALID_ARGUMENT, "attribute '%s': NULL string", attr ? attr : "?");
-  rn_attr *a;
+  rn_attr *a = NULL;
   RN_TRY(node_attr_slot(m, node, attr, &a));
   a->type = RN_ATTR_STRING;
   a->s_len = strlen(value);
@@ -240,7 +240,7 @@ rn_status *rn_model_node_set_string(rn_model *m, int node, const char *attr, con
 
 rn_status *rn_model_node_set_ints(rn_model *m, int node, const char *attr, int n, const int64_t *values) {
   if (n < 0 || (n && !values)) return rn_error(RN_ERR_INVALID_ARGUMENT, "attribute '%s': bad list", attr ? attr : "?");
-  rn_attr *a;
+  rn_attr *a = NULL;
   RN_TRY(node_attr_slot(m, node, attr, &a));
   a->type = RN_ATTR_INTS;
   a->n = n;
@@ -251,7 +251,7 @@ rn_status *rn_model_node_set_ints(rn_model *m, int node, const char *attr, int n
 
 rn_status *rn_model_node_set_floats(rn_model *m, int node, const char *attr, int n, const float *values) {
   if (n < 0 || (n && !values)) return rn_error(RN_ERR_INVALID_ARGUMENT, "attribute '%s': bad list", attr ? attr : "?");
-  rn_attr *a;
+  rn_attr *a = NULL;
   RN_TRY(node_attr_slot(m, node, attr, &a));
   a->type = RN_ATTR_FLOATS;
   a->n = n;
@@ -262,7 +262,7 @@ rn_status *rn_model_node_set_floats(rn_model *m, int node, const char *attr, int
 
 rn_status *rn_model_node_set_tensor(rn_model *m, int node, const char *attr, const rn_tensor *value) {
   if (!value) return rn_error(RN_ERR_INVALID_ARGUMENT, "attribute '%s': NULL tensor", attr ? attr : "?");
-  rn_attr *a;
+  rn_attr *a = NULL;
   RN_TRY(node_attr_slot(m, node, attr, &a));
   a->type = RN_ATTR_TENSOR;
   if (!(a->t = rn_tensor_clone(value))) return rn_error(RN_ERR_OUT_OF_MEMORY, "out of memory");

@@ -154,6 +154,7 @@ static rn_status *stft_geometry(const rn_op_ctx *ctx, stft_geom *g) {
   g->batch = x->shape.dims[0];
   g->len = x->shape.dims[1];
   g->cx = x->shape.dims[2];
+  g->step = 0;
   RN_TRY(const_scalar(ctx, 1, "frame_step", &g->step));
   if (g->step < 1) return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "frame_step must be >= 1");
   g->fl = -1;
@@ -163,7 +164,7 @@ static rn_status *stft_geometry(const rn_op_ctx *ctx, stft_geom *g) {
     g->fl = w->shape.dims[0];
   }
   if (rn_op_input(ctx, 3)) {
-    int64_t fl;
+    int64_t fl = 0;
     RN_TRY(const_scalar(ctx, 3, "frame_length", &fl));
     if (g->fl >= 0 && fl != g->fl)
       return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "frame_length differs from the window's length");
@@ -193,7 +194,7 @@ static rn_status *stft_infer(rn_op_ctx *ctx) {
 }
 
 static size_t stft_workspace(const rn_op_ctx *ctx) {
-  stft_geom g;
+  stft_geom g = {0};
   rn_status *st = stft_geometry(ctx, &g);
   if (st) {
     rn_status_free(st);

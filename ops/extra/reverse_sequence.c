@@ -17,7 +17,7 @@ static rn_status *rs_axes(const rn_op_ctx *ctx, int *ta, int *ba) {
 static rn_status *rs_infer(rn_op_ctx *ctx) {
   RN_TRY(rn_op_require(ctx, 2));
   const rn_tensor *x = ctx->inputs[0], *sl = ctx->inputs[1];
-  int ta, ba;
+  int ta = 0, ba = 1;
   RN_TRY(rs_axes(ctx, &ta, &ba));
   if (x->shape.rank < 2) return rn_op_error(ctx, RN_ERR_INVALID_MODEL, "input must have rank >= 2");
   if (rn_dtype_size(x->dtype) == 0)
@@ -32,7 +32,7 @@ static rn_status *rs_infer(rn_op_ctx *ctx) {
 static rn_status *rs_run(rn_op_ctx *ctx) {
   const rn_tensor *x = ctx->inputs[0], *sl = ctx->inputs[1];
   rn_tensor *y = ctx->outputs[0];
-  int ta, ba;
+  int ta = 0, ba = 1;
   RN_TRY(rs_axes(ctx, &ta, &ba));
   int64_t T = x->shape.dims[ta], B = x->shape.dims[ba], inner = 1;
   for (int i = 2; i < x->shape.rank; i++) inner *= x->shape.dims[i];

@@ -379,7 +379,7 @@ static void check_folder(const char *root, const char *tmpdir) {
 static rn_tensor *make_tensor(rn_dtype dt, int rank, const int64_t *dims, const void *data) {
   rn_shape shape = rn_shape_make(rank, dims);
   rn_tensor *t = rn_tensor_new(dt, &shape);
-  if (t && t->nbytes) memcpy(t->data, data, t->nbytes);
+  if (t && t->nbytes && data) memcpy(t->data, data, t->nbytes);
   return t;
 }
 
