@@ -79,7 +79,6 @@ def ensure_rn(build_dir, rebuild):
         return exe
     if not os.path.exists(os.path.join(build_dir, "build.ninja")):
         # -O3 -DNDEBUG; werror off: a warning only -O3 raises must not stop a benchmark
-        # warnings that the project's default -O2 build does not.
         check_call(["meson", "setup", "--buildtype=release", "-Dwerror=false", build_dir],
                    cwd=ROOT)
     # The plugin is loaded at run time, so no link dependency builds it.
