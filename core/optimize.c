@@ -107,7 +107,6 @@ static rn_dtype value_dtype(const rn_graph *g, int v) {
   return val->constant ? val->constant->dtype : val->dtype;
 }
 
-static const rn_tensor *const_of(const rn_graph *g, int v) { return v >= 0 ? g->values[v].constant : NULL; }
 
 /* An initializer, or the output of a Constant node with a `value` tensor. */
 static const rn_tensor *const_or_constant_node(const opt *o, int v) {
@@ -120,6 +119,37 @@ static const rn_tensor *const_or_constant_node(const opt *o, int v) {
   if (!is_op(n, "", "Constant") || n->n_outputs < 1 || n->outputs[0] != v) return NULL;
   const rn_attr *a = rn_node_attr(n, "value");
   return a && a->type == RN_ATTR_TENSOR && a->t && a->t->data ? a->t : NULL;
+}
+
+/* const_or_constant_node, looked up through Identity nodes: torch.onnx
+ * shares identical initializers through them (freshly initialized
+ * BatchNorms' statistics, for instance). */
+static const rn_tensor *const_through_identity(const opt *o, int v) {
+  for (int hops = 0; v >= 0 && hops < 64; hops++) {
+    const rn_tensor *t = const_or_constant_node(o, v);
+    if (t) return t;
+    int p = o->g->values[v].producer;
+    if (p < 0 || p >= o->g->n_nodes || o->removed[p]) return NULL;
+    const rn_node *n = &o->g->nodes[p];
+    if (!is_op(n, "", "Identity") || n->n_inputs < 1 || n->n_outputs < 1 || n->outputs[0] != v) return NULL;
+    v = n->inputs[0];
+  }
+  return NULL;
+}
+
+/* A node no longer reads v: one use fewer; an Identity chain left without
+ * readers (see const_through_identity) is removed with it. */
+static void drop_read(opt *o, int v) {
+  for (int hops = 0; v >= 0 && v < o->nv && hops < 64; hops++) {
+    if (o->uses[v] > 0) o->uses[v]--;
+    if (o->uses[v] > 0 || o->is_out[v]) return;
+    int p = o->g->values[v].producer;
+    if (p < 0 || p >= o->g->n_nodes || o->removed[p]) return;
+    const rn_node *n = &o->g->nodes[p];
+    if (!is_op(n, "", "Identity") || n->n_inputs < 1 || n->n_outputs != 1) return;
+    o->removed[p] = true;
+    v = n->inputs[0];
+  }
 }
 
 /* A 1-D tensor of m values of type dt with data. */
@@ -264,7 +294,7 @@ static rn_status *fold_bn(opt *o, int ci, bool *done) {
   if (!is_op(c, "", "Conv") || c->n_inputs < 2 || c->n_inputs > 3 || c->n_outputs != 1) return NULL;
   int y = c->outputs[0], wv = c->inputs[1], bv = c->n_inputs > 2 ? c->inputs[2] : -1;
   if (y < 0 || c->inputs[0] < 0 || wv < 0) return NULL;
-  const rn_tensor *w = const_of(g, wv), *b = const_of(g, bv);
+  const rn_tensor *w = const_through_identity(o, wv), *b = const_through_identity(o, bv);
   if (!w || !w->data || !is_real(w->dtype) || w->shape.rank < 3 || (bv >= 0 && !b)) return NULL;
   rn_dtype dt = w->dtype;
   int64_t m = w->shape.dims[0], wn = rn_shape_numel(&w->shape);
@@ -290,8 +320,8 @@ static rn_status *fold_bn(opt *o, int ci, bool *done) {
     int v = bn->outputs[k];
     if (v >= 0 && (v >= o->nv || o->uses[v] || o->is_out[v])) return NULL;
   }
-  const rn_tensor *scale = const_of(g, bn->inputs[1]), *bias = const_of(g, bn->inputs[2]);
-  const rn_tensor *mean = const_of(g, bn->inputs[3]), *var = const_of(g, bn->inputs[4]);
+  const rn_tensor *scale = const_through_identity(o, bn->inputs[1]), *bias = const_through_identity(o, bn->inputs[2]);
+  const rn_tensor *mean = const_through_identity(o, bn->inputs[3]), *var = const_through_identity(o, bn->inputs[4]);
   if (!is_vector(scale, dt, m) || !is_vector(bias, dt, m) || !is_vector(mean, dt, m) || !is_vector(var, dt, m))
     return NULL;
 
@@ -327,6 +357,10 @@ static rn_status *fold_bn(opt *o, int ci, bool *done) {
     rn_tensor_release(nb);
     return oom();
   }
+  /* the old weight, bias and BN parameters are read no more */
+  drop_read(o, wv);
+  drop_read(o, bv);
+  for (int k = 1; k < 5; k++) drop_read(o, bn->inputs[k]);
   c->inputs[1] = nwv;
   c->inputs[2] = nbv;
   c->outputs[0] = bn->outputs[0];

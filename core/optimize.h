@@ -2,7 +2,9 @@
  * graph when the `optimize` option is on (after rn_graph_validate, before
  * rn_graph_resolve_ops), in this order:
  *   1. BatchNormalization folded into the Conv before it (new constant
- *      weights and bias; the model's constants are never modified);
+ *      weights and bias; the model's constants are never modified; its
+ *      parameters may reach it through Identity nodes, which are removed
+ *      when nothing else reads them);
  *   2. Conv [+ Add] [+ activation] fused into one ("rn", "FusedConv") node
  *      (ops/nn/fused_conv.c has its semantics).
  * Node opsets are not resolved yet: rewrites read rn_graph_opset(). */

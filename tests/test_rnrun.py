@@ -121,12 +121,26 @@ check(rc == 0 and json.loads(out)["top"][0]["index"] == int(rows[0][2]), "--plug
 rc, out, err = run("--help")
 check(rc == 0 and all(f in out for f in ("--top", "--labels", "--json", "--resize", "--crop", "--mean",
                                           "--std", "--gray", "--no-normalize", "--summary", "--bench",
-                                          "--threads", "--device", "--plugins", "--profile", "--dot",
+                                          "--threads", "--device", "--plugins", "--profile", "--dot", "--no-optimize",
                                           "--demo", "Exit status")), "--help lists every flag and the exit codes")
 rc, out, err = run("--bench", "5", os.path.join(digits, "digits_effnet.onnx"))
 check(rc == 0 and "median " in out and " ms" in out, f"--bench prints a median line: {out.strip()}")
 rc, out, err = run("--summary", os.path.join(digits, "digits_resnet.onnx"))
 check(rc == 0 and out.strip().splitlines()[-1].startswith("total:"), "--summary prints totals")
+# --summary describes the model as given: the same with or without rewrites;
+# --no-optimize keeps the ONNX nodes in what runs (no FusedConv in the profile).
+rc2, out2, err2 = run("--summary", "--no-optimize", os.path.join(digits, "digits_resnet.onnx"))
+check(rc2 == 0 and out2 == out, "--summary is the model as given: the same table with --no-optimize")
+with tempfile.TemporaryDirectory() as tmp:
+    ops = {}
+    for flag in ("", "--no-optimize"):
+        prof = os.path.join(tmp, f"p{flag}.json")
+        args = (["--no-optimize"] if flag else []) + ["--profile", prof, os.path.join(digits, "digits_resnet.onnx"),
+                                                      files[0]]
+        rc, _, err = run(*args)
+        ops[flag] = {e["cat"] for e in json.load(open(prof))["traceEvents"]} if rc == 0 else set()
+    check("FusedConv" in ops[""] and "FusedConv" not in ops["--no-optimize"] and "Conv" in ops["--no-optimize"],
+          f"--no-optimize turns the graph rewrites off: {sorted(ops[''])} vs {sorted(ops['--no-optimize'])}")
 with tempfile.TemporaryDirectory() as tmp:
     prof, dot = os.path.join(tmp, "p.json"), os.path.join(tmp, "g.dot")
     rc, out, err = run("--profile", prof, "--dot", dot, os.path.join(digits, "digits_effnet.onnx"), files[0])

@@ -293,6 +293,39 @@ static void test_bn_folding(void) {
   }
 }
 
+/* torch.onnx (export_params with keep_initializers_as_inputs off, or
+ * training=PRESERVE) can share identical initializers through Identity
+ * nodes: BN statistics, even the weight, reached through Identity chains
+ * are still constants, and the chains left unread disappear. A chain that
+ * something else still reads stays. */
+static void test_bn_through_identity(void) {
+  for (int shared = 0; shared < 2; shared++) {
+    rn_model *m = new_model("conv_bn_identity", 17);
+    input(m, "x", RN_DTYPE_FLOAT, DIMS(1, 3, 7, 7));
+    init(m, "w0", RN_DTYPE_FLOAT, -0.5, 0.5, DIMS(4, 3, 3, 3));
+    node(m, "Identity", NULL, "id_w", LIST("w0"), LIST("w"));
+    conv(m, "conv", "x", "w", NULL, "c", 3, 1);
+    init(m, "s0", RN_DTYPE_FLOAT, 0.5, 1.5, DIMS(4));
+    init(m, "b0", RN_DTYPE_FLOAT, -0.5, 0.5, DIMS(4));
+    init(m, "mu0", RN_DTYPE_FLOAT, -0.3, 0.3, DIMS(4));
+    init(m, "var0", RN_DTYPE_FLOAT, 0.2, 2.0, DIMS(4));
+    node(m, "Identity", NULL, "id_s1", LIST("s0"), LIST("s1"));
+    node(m, "Identity", NULL, "id_s", LIST("s1"), LIST("s")); /* a chain of two */
+    node(m, "Identity", NULL, "id_b", LIST("b0"), LIST("b"));
+    node(m, "Identity", NULL, "id_mu", LIST("mu0"), LIST("mu"));
+    node(m, "Identity", NULL, "id_var", LIST("var0"), LIST("var"));
+    node(m, "BatchNormalization", NULL, "bn", LIST("c", "s", "b", "mu", "var"), LIST("y"));
+    ok(rn_model_add_output(m, "y"));
+    if (shared) { /* the scale is also a graph output: its Identity chain stays */
+      ok(rn_model_add_output(m, "s"));
+      check_case("Conv+BN through Identity, one chain still read", m, "Identity Conv Identity", false, NULL);
+    } else {
+      check_case("Conv+BN through Identity: folded", m, "Conv", false, NULL);
+    }
+    rn_model_free(m);
+  }
+}
+
 static void test_bn_relu_double(void) {
   rn_model *m = new_model("conv_bn_add_leaky_f64", 17);
   input(m, "x", RN_DTYPE_DOUBLE, DIMS(1, 4, 6, 6));
@@ -739,6 +772,7 @@ static void test_defaults(void) {
 
 int main(void) {
   test_bn_folding();
+  test_bn_through_identity();
   test_bn_relu_double();
   test_add_relu();
   test_resnet_block();

@@ -40,7 +40,10 @@ static void usage(FILE *f) {
 "  --gray               convert images to one gray channel (model must take 1 channel)\n"
 "  --no-normalize       only scale pixels to [0,1]\n"
 "Tools:\n"
-"  --summary            per-node table: name, op, output shape, parameters, MACs\n"
+"  --summary            per-node table of the model as given (graph rewrites off):\n"
+"                       name, op, output shape, parameters, MACs, where it would run\n"
+"  --no-optimize        no graph rewrites at session creation (BatchNorm folding,\n"
+"                       Conv + Add + activation fusion), e.g. to compare\n"
 "  --bench N            warm-up, then N timed runs: min/median/p90/max latency\n"
 "  --threads N          threads (0 = all cores)\n"
 "  --device cpu|auto    where to run (no Vulkan plugin exists yet)\n"
@@ -138,7 +141,7 @@ static int run_model(const rnrun_options *o) {
   size_t len = strlen(o->model);
   rn_model *model = NULL;
   rn_session_options *so = NULL;
-  rn_session *session = NULL;
+  rn_session *session = NULL, *summary_session = NULL;
   rn_status *st;
   if (len > 4 && strcmp(o->model + len - 4, ".lua") == 0)
     st = rn_lua_load_model(o->model, 1, &model); /* restricted: no io/os/require */
@@ -147,10 +150,19 @@ static int run_model(const rnrun_options *o) {
   if (!st) st = rn_session_options_create(&so);
   if (!st) st = rn_session_options_set_threads(so, o->threads);
   if (!st && o->profile) st = rn_session_options_set_profiling(so, 1);
+  if (!st && o->no_optimize) st = rn_session_options_set_optimize(so, 0);
   if (!st) st = rn_session_create(o->env, model, so, &session);
+  /* --summary describes the model as given (its parameter count is the
+   * framework's: folding a BatchNorm changes it), so on its own session
+   * without rewrites. */
+  if (!st && o->summary && !o->no_optimize) {
+    st = rn_session_options_set_optimize(so, 0);
+    if (!st) st = rn_session_create(o->env, model, so, &summary_session);
+  }
   if (st) {
     rnrun_error("%s", rn_status_message(st));
     rn_status_free(st);
+    rn_session_free(session);
     rn_session_options_free(so);
     rn_model_free(model);
     return RNRUN_ERR_MODEL;
@@ -172,7 +184,7 @@ static int run_model(const rnrun_options *o) {
     rc = rnrun_classify(session, model, &in, o, o->images, o->n_images, NULL);
     if (rc) goto done;
   }
-  if (o->summary && (rc = rnrun_summary(session, model, &in))) goto done;
+  if (o->summary && (rc = rnrun_summary(summary_session ? summary_session : session, model, &in))) goto done;
   if (o->bench > 0 && (rc = rnrun_bench(session, &in, o))) goto done;
   if (o->profile) {
     st = rn_session_write_profile(session, o->profile);
@@ -184,6 +196,7 @@ static int run_model(const rnrun_options *o) {
   }
 done:
   rn_session_free(session);
+  rn_session_free(summary_session);
   rn_session_options_free(so);
   rn_model_free(model);
   rnrun_labels_free();
@@ -196,14 +209,14 @@ int main(int argc, char **argv) {
   rnrun_options o = {.top = 5, .threads = 0};
   enum { OPT_LABELS = 256, OPT_JSON, OPT_RESIZE, OPT_CROP, OPT_MEAN, OPT_STD, OPT_GRAY,
          OPT_NO_NORMALIZE, OPT_SUMMARY, OPT_BENCH, OPT_THREADS, OPT_DEVICE, OPT_PLUGINS,
-         OPT_PROFILE, OPT_DOT, OPT_DEMO, OPT_VERSION, OPT_LIST_PLUGINS };
+         OPT_PROFILE, OPT_DOT, OPT_DEMO, OPT_VERSION, OPT_LIST_PLUGINS, OPT_NO_OPTIMIZE };
   static const struct option longopts[] = {
       {"top", required_argument, 0, 'k'},        {"labels", required_argument, 0, OPT_LABELS},
       {"json", no_argument, 0, OPT_JSON},        {"resize", required_argument, 0, OPT_RESIZE},
       {"crop", required_argument, 0, OPT_CROP},  {"mean", required_argument, 0, OPT_MEAN},
       {"std", required_argument, 0, OPT_STD},    {"gray", no_argument, 0, OPT_GRAY},
       {"no-normalize", no_argument, 0, OPT_NO_NORMALIZE},
-      {"summary", no_argument, 0, OPT_SUMMARY},  {"bench", required_argument, 0, OPT_BENCH},
+      {"summary", no_argument, 0, OPT_SUMMARY},  {"no-optimize", no_argument, 0, OPT_NO_OPTIMIZE},  {"bench", required_argument, 0, OPT_BENCH},
       {"threads", required_argument, 0, OPT_THREADS},
       {"device", required_argument, 0, OPT_DEVICE},
       {"plugins", required_argument, 0, OPT_PLUGINS},
@@ -255,6 +268,7 @@ int main(int argc, char **argv) {
       case OPT_GRAY: o.gray = true; break;
       case OPT_NO_NORMALIZE: o.no_normalize = true; break;
       case OPT_SUMMARY: o.summary = true; break;
+      case OPT_NO_OPTIMIZE: o.no_optimize = true; break;
       case OPT_BENCH:
         if (!parse_int(optarg, 1, &o.bench)) {
           rnrun_error("--bench needs a positive number of runs, got '%s'", optarg);

@@ -32,6 +32,7 @@ typedef struct rnrun_options {
   bool no_normalize;
   /* tools */
   bool summary;
+  bool no_optimize;     /* --no-optimize: no graph rewrites (BN folding, Conv fusion) */
   int bench;
   int threads;
   const char *device;
