@@ -450,9 +450,24 @@ static bool activation_of(const opt *o, int ni, int v, rn_dtype dt, int *kind, f
   return true;
 }
 
-/* v read by exactly Sigmoid(v) -> s and Mul(v, s) / Mul(s, v), s read only
- * by that Mul, neither a graph output. */
-static bool silu_of(const opt *o, int v, int *sig, int *mul) {
+/* A gate G(v) such that v * G(v) is an activation: Sigmoid (SiLU), and
+ * HardSigmoid with alpha = 1/6, beta = 1/2 (HardSwish, as torch.onnx writes
+ * it before opset 14). -1 if none. */
+static int gated_activation(const rn_node *s) {
+  if (is_op(s, "", "Sigmoid")) return RN_OPT_ACT_SILU;
+  if (is_op(s, "", "HardSigmoid")) {
+    float alpha, beta;
+    if (attr_float(s, "alpha", 0.2f, &alpha) && attr_float(s, "beta", 0.5f, &beta) && alpha == 1.0f / 6.0f &&
+        beta == 0.5f)
+      return RN_OPT_ACT_HARD_SWISH;
+  }
+  return -1;
+}
+
+/* v read by exactly a gate G(v) -> s (see gated_activation) and Mul(v, s) /
+ * Mul(s, v), s read only by that Mul, neither a graph output: *act the
+ * activation v * G(v) is. */
+static bool gate_of(const opt *o, int v, int *gate, int *mul, int *act) {
   const rn_graph *g = o->g;
   if (v < 0 || v >= o->nv || o->is_out[v] || o->uses[v] != 2) return false;
   int a = o->cons[v][0], b = o->cons[v][1];
@@ -460,13 +475,15 @@ static bool silu_of(const opt *o, int v, int *sig, int *mul) {
   for (int t = 0; t < 2; t++) {
     int si = t ? b : a, mi = t ? a : b;
     const rn_node *s = &g->nodes[si], *m = &g->nodes[mi];
-    if (!is_op(s, "", "Sigmoid") || s->n_inputs != 1 || s->inputs[0] != v || s->n_outputs != 1) continue;
+    int kind = gated_activation(s);
+    if (kind < 0 || s->n_inputs != 1 || s->inputs[0] != v || s->n_outputs != 1) continue;
     int sv = s->outputs[0];
     if (sv < 0 || sole_consumer(o, sv) != mi) continue;
     if (!is_op(m, "", "Mul") || m->n_inputs != 2 || m->n_outputs != 1 || m->outputs[0] < 0) continue;
     if (!((m->inputs[0] == v && m->inputs[1] == sv) || (m->inputs[0] == sv && m->inputs[1] == v))) continue;
-    *sig = si;
+    *gate = si;
     *mul = mi;
+    *act = kind;
     return true;
   }
   return false;
@@ -503,8 +520,7 @@ static rn_status *fuse_conv(opt *o, int ci, rn_optimize_stats *stats) {
   if (ni >= 0 && activation_of(o, ni, cur, dt, &act, params, &n_params)) {
     absorbed[n_absorbed++] = ni;
     cur = g->nodes[ni].outputs[0];
-  } else if (silu_of(o, cur, &sig, &mul)) {
-    act = RN_OPT_ACT_SILU;
+  } else if (gate_of(o, cur, &sig, &mul, &act)) {
     absorbed[n_absorbed++] = sig;
     absorbed[n_absorbed++] = mul;
     cur = g->nodes[mul].outputs[0];
@@ -526,7 +542,7 @@ static rn_status *fuse_conv(opt *o, int ci, rn_optimize_stats *stats) {
     if (n_params && !set_floats_attr(c, "activation_params", n_params, params)) return oom();
     if (!n_params) remove_attr(c, "activation_params");
   }
-  /* intermediates: the conv's output, the Add's, Sigmoid's */
+  /* intermediates: the conv's output, the Add's, the gate's */
   o->uses[c->outputs[0]] = 0;
   for (int k = 0; k < n_absorbed; k++) {
     int v = g->nodes[absorbed[k]].outputs[0];

@@ -6,7 +6,9 @@
  *      parameters may reach it through Identity nodes, which are removed
  *      when nothing else reads them);
  *   2. Conv [+ Add] [+ activation] fused into one ("rn", "FusedConv") node
- *      (ops/nn/fused_conv.c has its semantics).
+ *      (ops/nn/fused_conv.c has its semantics); besides the activation ops,
+ *      x * Sigmoid(x) is SiLU and x * HardSigmoid(x) with alpha 1/6, beta
+ *      1/2 is HardSwish (torch.onnx's form before opset 14).
  * Node opsets are not resolved yet: rewrites read rn_graph_opset(). */
 #ifndef RN_CORE_OPTIMIZE_H
 #define RN_CORE_OPTIMIZE_H

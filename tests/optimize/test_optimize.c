@@ -420,6 +420,33 @@ static void test_silu(void) {
 
 /* Conv -> Clip with constant inputs (opset 11+; one bound omitted too) and
  * with attributes (opset 6). */
+/* HardSwish as torch.onnx writes it before opset 14: x * HardSigmoid(x)
+ * with alpha = 1/6, beta = 1/2. Another alpha is a different function. */
+static void test_hardswish_as_hardsigmoid(void) {
+  for (int variant = 0; variant < 3; variant++) {
+    rn_model *m = new_model("conv_hardswish11", 11);
+    input(m, "x", RN_DTYPE_FLOAT, DIMS(1, 3, 10, 10));
+    init(m, "w", RN_DTYPE_FLOAT, -2, 2, DIMS(6, 3, 3, 3));
+    init(m, "b", RN_DTYPE_FLOAT, -1, 1, DIMS(6));
+    conv(m, "conv", "x", "w", "b", "c", 3, 1);
+    int hs = node(m, "HardSigmoid", NULL, "hsig", LIST("c"), LIST("s"));
+    ok(rn_model_node_set_float(m, hs, "alpha", variant == 2 ? 0.2f : 1.0f / 6.0f));
+    if (variant == 1) ok(rn_model_node_set_float(m, hs, "beta", 0.5f)); /* the default, spelled out */
+    node(m, "Mul", NULL, "mul", LIST("c", "s"), LIST("y"));
+    ok(rn_model_add_output(m, "y"));
+    if (variant == 2) {
+      /* alpha 0.2: no fusion (the conv's output is read twice) */
+      check_case("Conv+x*HardSigmoid(x) with alpha 0.2: not HardSwish", m, "Conv HardSigmoid Mul", true, NULL);
+    } else {
+      outcome o;
+      check_case("Conv+x*HardSigmoid(x) (HardSwish, opset 11)", m, "FusedConv", false, &o);
+      CHECK(strcmp(o.fused_act, "HardSwish") == 0, "fused node: activation %s", o.fused_act);
+      free_outcome(&o);
+    }
+    rn_model_free(m);
+  }
+}
+
 static void test_clip(void) {
   struct {
     int64_t opset;
@@ -777,6 +804,7 @@ int main(void) {
   test_add_relu();
   test_resnet_block();
   test_silu();
+  test_hardswish_as_hardsigmoid();
   test_clip();
   test_activations();
   test_broadcast_z();
