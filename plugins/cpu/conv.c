@@ -6,7 +6,8 @@
  *     or, strided or on small planes, one per block of channels transposed
  *     to channel-interleaved vectors (plan_depthwise_blocked);
  *   - 3x3, stride 1, ungrouped, constant weights, enough output tiles:
- *     Winograd F(4x4, 3x3) (winograd.c), 4x fewer multiplies;
+ *     Winograd F(4x4, 3x3) (winograd.c), 4x fewer multiplies, or on smaller
+ *     planes F(2x2, 3x3), 2.25x fewer;
  *   - everything else: a GEMM per image and group, W[M/g, C/g*kh*kw] times
  *     the input (1x1, stride 1, no pads: the input itself; otherwise its
  *     im2col). With constant weights (the usual case) the weights are packed
@@ -457,11 +458,12 @@ int rn_cpu_conv_prepare(const rn_plugin_host *host, const rn_plugin_node *node, 
     s->ws = s->ws_per_thread * (size_t)s->threads * sizeof(float);
   } else if (g->kh == 3 && g->kw == 3 && g->sh == 1 && g->sw == 1 && g->dh == 1 && g->dw == 1 && g->g == 1 &&
              s->weight && getenv("RN_CPU_NO_WINOGRAD") == NULL &&
-             rn_cpu_winograd_fits(g->n, g->c, g->m, g->oh, g->ow)) {
+             rn_cpu_winograd_tile(g->n, g->c, g->m, g->oh, g->ow)) {
     s->path = PATH_WINOGRAD;
     cpu_winograd *wg = &s->wino;
     wg->n = g->n, wg->c = g->c, wg->m = g->m, wg->h = g->h, wg->w = g->w, wg->oh = g->oh, wg->ow = g->ow;
-    wg->pt = g->pt, wg->pl = g->pl, wg->th = (g->oh + 3) / 4, wg->tw = (g->ow + 3) / 4;
+    wg->tile = rn_cpu_winograd_tile(g->n, g->c, g->m, g->oh, g->ow);
+    wg->pt = g->pt, wg->pl = g->pl, wg->th = cpu_div_up(g->oh, wg->tile), wg->tw = cpu_div_up(g->ow, wg->tile);
     wg->act = s->act, wg->simd = s->simd;
     if (!(s->wino_weights = rn_cpu_winograd_weights(wg, s->weight))) goto oom;
     s->ws = rn_cpu_winograd_workspace(wg);

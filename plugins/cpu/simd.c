@@ -470,6 +470,75 @@ static void winograd_output(const float *m, int64_t xi_stride, int ntiles, float
   }
 }
 
+/* Winograd F(2x2, 3x3), the same way: lane k is tile k, its 4x4 input
+ * starting at column 2k of `rows` (4 row pointers); 16 values per tile. */
+static void winograd2_input(const float *const *rows, int64_t col0, int64_t w, int ntiles, float *v,
+                            int64_t xi_stride) {
+  float d[4][4][WT], t[4][4][WT];
+  for (int i = 0; i < 4; i++)
+    for (int j = 0; j < 4; j++) {
+      const float *r = rows[i];
+      int64_t c = col0 + j;
+      if (r && c >= 0 && c + 2 * (ntiles - 1) < w) {
+        for (int k = 0; k < WT; k++) d[i][j][k] = r[c + 2 * (k < ntiles ? k : 0)];
+      } else {
+        for (int k = 0; k < WT; k++) {
+          int64_t cc = c + 2 * k;
+          d[i][j][k] = r && k < ntiles && cc >= 0 && cc < w ? r[cc] : 0.0f;
+        }
+      }
+    }
+  /* t = B^T d, then v = t B, B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. */
+  for (int j = 0; j < 4; j++)
+    for (int k = 0; k < WT; k++) {
+      float d0 = d[0][j][k], d1 = d[1][j][k], d2 = d[2][j][k], d3 = d[3][j][k];
+      t[0][j][k] = d0 - d2;
+      t[1][j][k] = d1 + d2;
+      t[2][j][k] = d2 - d1;
+      t[3][j][k] = d1 - d3;
+    }
+  for (int i = 0; i < 4; i++) {
+    float r[4][WT];
+    for (int k = 0; k < WT; k++) {
+      float d0 = t[i][0][k], d1 = t[i][1][k], d2 = t[i][2][k], d3 = t[i][3][k];
+      r[0][k] = d0 - d2;
+      r[1][k] = d1 + d2;
+      r[2][k] = d2 - d1;
+      r[3][k] = d1 - d3;
+    }
+    for (int j = 0; j < 4; j++) memcpy(v + (i * 4 + j) * xi_stride, r[j], (size_t)ntiles * sizeof(float));
+  }
+}
+
+/* Its inverse: 16 values per tile to 2x2 outputs, A^T = [1 1 1 0; 0 1 -1 -1]. */
+static void winograd2_output(const float *m, int64_t xi_stride, int ntiles, float *const *out_rows, int64_t col0,
+                             int64_t w) {
+  float t[2][4][WT], o[2][2][WT];
+  for (int j = 0; j < 4; j++)
+    for (int k = 0; k < WT; k++) {
+      const int64_t kk = k < ntiles ? k : 0;
+      float m0 = m[(0 * 4 + j) * xi_stride + kk], m1 = m[(1 * 4 + j) * xi_stride + kk],
+            m2 = m[(2 * 4 + j) * xi_stride + kk], m3 = m[(3 * 4 + j) * xi_stride + kk];
+      t[0][j][k] = m0 + m1 + m2;
+      t[1][j][k] = m1 - m2 - m3;
+    }
+  for (int i = 0; i < 2; i++)
+    for (int k = 0; k < WT; k++) {
+      float m0 = t[i][0][k], m1 = t[i][1][k], m2 = t[i][2][k], m3 = t[i][3][k];
+      o[i][0][k] = m0 + m1 + m2;
+      o[i][1][k] = m1 - m2 - m3;
+    }
+  for (int i = 0; i < 2; i++) {
+    float *r = out_rows[i];
+    if (!r) continue;
+    for (int k = 0; k < ntiles; k++)
+      for (int j = 0; j < 2; j++) {
+        int64_t c = col0 + 2 * k + j;
+        if (c < w) r[c] = o[i][j][k];
+      }
+  }
+}
+
 void SIMD_CAT(rn_cpu_gemm_tile, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, const int64_t *seg_off, const float *a,
                                                  const float *b, int64_t bstride, float *c, int64_t ldc, int mr, int nr,
                                                  const cpu_tile_epilogue *ep);
@@ -485,7 +554,8 @@ void SIMD_CAT(rn_cpu_gemm_tile_short, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg
 
 const cpu_simd SIMD_TABLE = {
     SIMD_STR(CPU_SIMD_SUFFIX), GEMM_VW, epilogue, activation, depthwise, depthwise_blocked, DEPTHWISE_FLAT, maxpool, sum, add, mul, add_scalar, mul_scalar,
-    softmax_row, winograd_input, winograd_output, SIMD_CAT(rn_cpu_gemm_tile, CPU_SIMD_SUFFIX),
+    softmax_row, winograd_input, winograd_output, winograd2_input, winograd2_output,
+    SIMD_CAT(rn_cpu_gemm_tile, CPU_SIMD_SUFFIX),
     GEMM_MR, GEMM_NR, SIMD_CAT(rn_cpu_gemm_tile_short, CPU_SIMD_SUFFIX), GEMM_MR_SHORT,
     SIMD_CAT(rn_cpu_gemm_tile_t, CPU_SIMD_SUFFIX),
 };

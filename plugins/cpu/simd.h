@@ -87,6 +87,10 @@ typedef struct cpu_simd {
   void (*winograd_input)(const float *const *rows, int64_t col0, int64_t w, int ntiles, float *v, int64_t xi_stride);
   void (*winograd_output)(const float *m, int64_t xi_stride, int ntiles, float *const *out_rows, int64_t col0,
                           int64_t w);
+  /* The same for F(2x2, 3x3): 4x4 input tiles, 2x2 outputs, 16 values per tile. */
+  void (*winograd2_input)(const float *const *rows, int64_t col0, int64_t w, int ntiles, float *v, int64_t xi_stride);
+  void (*winograd2_output)(const float *m, int64_t xi_stride, int ntiles, float *const *out_rows, int64_t col0,
+                           int64_t w);
   /* The GEMM micro-kernel (gemm_tile.c): C[mr x nr] = A panel [K][gemm_mr]
    * times B (gemm_nr floats per row; nseg segments of k_depth rows, row k of
    * segment s at b + seg_off[s] + k*bstride; seg_off NULL: one segment at b),

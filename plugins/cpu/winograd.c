@@ -1,8 +1,10 @@
 /* Winograd F(4x4, 3x3) convolution (Lavin & Gray, "Fast Algorithms for
  * Convolutional Neural Networks", 2016): each 4x4 output tile comes from a
  * 6x6 input tile with 36 multiplies per (input, output) channel pair
- * instead of 144, i.e. 4x fewer. The multiplies are 36 independent GEMMs
- *     M[xi] (M x T) = U[xi] (M x C) * V[xi] (C x T),   xi = 0..35,
+ * instead of 144, i.e. 4x fewer; F(2x2, 3x3), for planes too small for
+ * enough 4x4 tiles (14x14), 2x2 tiles from 4x4 with 16 instead of 36, 2.25x
+ * fewer. The multiplies are (tile + 2)^2 independent GEMMs
+ *     M[xi] (M x T) = U[xi] (M x C) * V[xi] (C x T),   xi = 0..35 (or 15),
  * with U the transformed weights (once, in prepare), V the transformed
  * input tiles and T the number of tiles (all images of the batch). A run
  * has three parallel phases: input transform (by channel), the GEMMs (by
@@ -16,40 +18,51 @@
 #include "cpu.h"
 #include "winograd.h"
 
-/* G g G^T for one 3x3 kernel g; u is 6x6, row-major. */
-static void transform_kernel(const float *g, float *u) {
-  static const double G[6][3] = {{1.0 / 4, 0, 0},
-                                 {-1.0 / 6, -1.0 / 6, -1.0 / 6},
-                                 {-1.0 / 6, 1.0 / 6, -1.0 / 6},
-                                 {1.0 / 24, 1.0 / 12, 1.0 / 6},
-                                 {1.0 / 24, -1.0 / 12, 1.0 / 6},
-                                 {0, 0, 1}};
+/* G g G^T for one 3x3 kernel g; u is 6x6 (tile 4) or 4x4 (tile 2), row-major. */
+static void transform_kernel(int tile, const float *g, float *u) {
+  static const double G4[6][3] = {{1.0 / 4, 0, 0},
+                                  {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                                  {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                  {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                                  {1.0 / 24, -1.0 / 12, 1.0 / 6},
+                                  {0, 0, 1}};
+  static const double G2[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+  const double(*G)[3] = tile == 4 ? G4 : G2;
+  const int a = tile + 2;
   double t[6][3];
-  for (int i = 0; i < 6; i++)
+  for (int i = 0; i < a; i++)
     for (int j = 0; j < 3; j++) t[i][j] = G[i][0] * g[j] + G[i][1] * g[3 + j] + G[i][2] * g[6 + j];
-  for (int i = 0; i < 6; i++)
-    for (int j = 0; j < 6; j++) u[i * 6 + j] = (float)(t[i][0] * G[j][0] + t[i][1] * G[j][1] + t[i][2] * G[j][2]);
+  for (int i = 0; i < a; i++)
+    for (int j = 0; j < a; j++) u[i * a + j] = (float)(t[i][0] * G[j][0] + t[i][1] * G[j][1] + t[i][2] * G[j][2]);
 }
 
-int rn_cpu_winograd_fits(int64_t n, int64_t c, int64_t m, int64_t oh, int64_t ow) {
-  int64_t tiles = n * ((oh + 3) / 4) * ((ow + 3) / 4);
-  /* Few tiles: the 36 transformed weight matrices (4x the weight bytes)
-   * cost more to stream than the multiplies saved (measured on ResNet-50:
-   * slower than the implicit GEMM at 16 tiles, faster at 49). */
-  return tiles >= 32 && c >= 8 && m >= 8 && cpu_fits(36 * c * tiles) && cpu_fits(36 * m * tiles);
+/* Transformed values per tile: (tile + 2)^2. */
+static int64_t xis(const cpu_winograd *g) { return (int64_t)(g->tile + 2) * (g->tile + 2); }
+
+int rn_cpu_winograd_tile(int64_t n, int64_t c, int64_t m, int64_t oh, int64_t ow) {
+  /* Few tiles: the transformed weight matrices (4x the weight bytes for
+   * F(4x4), 1.8x for F(2x2)) cost more to stream than the multiplies saved
+   * (measured on ResNet-50: F(4x4) slower than the implicit GEMM at 16
+   * tiles, faster at 49). */
+  if (c < 8 || m < 8) return 0;
+  int64_t tiles4 = n * ((oh + 3) / 4) * ((ow + 3) / 4), tiles2 = n * ((oh + 1) / 2) * ((ow + 1) / 2);
+  if (tiles4 >= 32 && cpu_fits(36 * c * tiles4) && cpu_fits(36 * m * tiles4)) return 4;
+  if (tiles2 >= 32 && cpu_fits(16 * c * tiles2) && cpu_fits(16 * m * tiles2) && !getenv("RN_CPU_NO_WINOGRAD2"))
+    return 2;
+  return 0;
 }
 
 float *rn_cpu_winograd_weights(const cpu_winograd *g, const float *w) {
-  const int64_t mr = g->simd->gemm_mr, mpanels = cpu_div_up(g->m, mr), c = g->c;
-  float *u = aligned_alloc(64, ((size_t)(36 * mpanels * mr * c) * sizeof(float) + 63) / 64 * 64);
+  const int64_t mr = g->simd->gemm_mr, mpanels = cpu_div_up(g->m, mr), c = g->c, nxi = xis(g);
+  float *u = aligned_alloc(64, ((size_t)(nxi * mpanels * mr * c) * sizeof(float) + 63) / 64 * 64);
   if (!u) return NULL;
   float t[36];
   /* U[xi] as row panels: u[((xi * mpanels + panel) * C + ci) * MR + r]. */
   for (int64_t o = 0; o < mpanels * mr; o++)
     for (int64_t i = 0; i < c; i++) {
-      if (o < g->m) transform_kernel(w + (o * c + i) * 9, t);
+      if (o < g->m) transform_kernel(g->tile, w + (o * c + i) * 9, t);
       else memset(t, 0, sizeof t);
-      for (int xi = 0; xi < 36; xi++) u[((xi * mpanels + o / mr) * c + i) * mr + o % mr] = t[xi];
+      for (int64_t xi = 0; xi < nxi; xi++) u[((xi * mpanels + o / mr) * c + i) * mr + o % mr] = t[xi];
     }
   return u;
 }
@@ -60,13 +73,13 @@ static int64_t tile_panels(const cpu_winograd *g) { return cpu_div_up(tile_count
 
 size_t rn_cpu_winograd_workspace(const cpu_winograd *g) {
   const int64_t padded = tile_panels(g) * g->simd->gemm_nr;
-  return (size_t)(36 * padded * g->c + 36 * tile_count(g) * g->m) * sizeof(float);
+  return (size_t)(xis(g) * padded * g->c + xis(g) * tile_count(g) * g->m) * sizeof(float);
 }
 
 typedef struct wino_run {
   const cpu_winograd *g;
   const float *x, *u, *bias, *z;
-  float *y, *v, *mo; /* V [36][tile panel][C][NR], M [36][M][T] */
+  float *y, *v, *mo; /* V [xi][tile panel][C][NR], M [xi][M][T] */
   int64_t tiles;     /* T */
   int64_t per_task;
   int64_t row_panels; /* GEMM tasks: output-channel panels per task */
@@ -82,8 +95,8 @@ static void input_task(void *arg, int task, int thread) {
     const float *xp = r->x + p * g->h * g->w;
     for (int64_t ty = 0; ty < g->th; ty++) {
       const float *rows[6];
-      for (int i = 0; i < 6; i++) {
-        int64_t yy = ty * 4 - g->pt + i;
+      for (int i = 0; i < g->tile + 2; i++) {
+        int64_t yy = ty * g->tile - g->pt + i;
         rows[i] = yy >= 0 && yy < g->h ? xp + yy * g->w : NULL;
       }
       for (int64_t tx = 0; tx < g->tw;) {
@@ -93,7 +106,8 @@ static void input_task(void *arg, int task, int thread) {
         if (n > CPU_WINO_TILES) n = CPU_WINO_TILES;
         if (n > nr - lane) n = nr - lane;
         float *dst = r->v + ((t / nr) * g->c + ch) * nr + lane;
-        g->simd->winograd_input(rows, tx * 4 - g->pl, g->w, (int)n, dst, xi_stride);
+        (g->tile == 4 ? g->simd->winograd_input : g->simd->winograd2_input)(rows, tx * g->tile - g->pl, g->w, (int)n,
+                                                                             dst, xi_stride);
         tx += n;
       }
     }
@@ -106,7 +120,7 @@ static void clear_tail_lanes(const wino_run *r) {
   const cpu_winograd *g = r->g;
   const int64_t nr = g->simd->gemm_nr, panels = tile_panels(g), used = r->tiles - (panels - 1) * nr;
   if (used == nr) return;
-  for (int64_t xi = 0; xi < 36; xi++)
+  for (int64_t xi = 0; xi < xis(g); xi++)
     for (int64_t c = 0; c < g->c; c++)
       memset(r->v + ((xi * panels + panels - 1) * g->c + c) * nr + used, 0, (size_t)(nr - used) * sizeof(float));
 }
@@ -144,10 +158,11 @@ static void output_task(void *arg, int task, int thread) {
     float *yp = r->y + p * plane;
     for (int64_t ty = 0; ty < g->th; ty++) {
       float *rows[4];
-      for (int i = 0; i < 4; i++) rows[i] = ty * 4 + i < g->oh ? yp + (ty * 4 + i) * g->ow : NULL;
+      for (int i = 0; i < g->tile; i++) rows[i] = ty * g->tile + i < g->oh ? yp + (ty * g->tile + i) * g->ow : NULL;
       for (int64_t tx = 0; tx < g->tw; tx += CPU_WINO_TILES) {
         int n = (int)(g->tw - tx < CPU_WINO_TILES ? g->tw - tx : CPU_WINO_TILES);
-        g->simd->winograd_output(mp + ty * g->tw + tx, xi_stride, n, rows, tx * 4, g->ow);
+        (g->tile == 4 ? g->simd->winograd_output : g->simd->winograd2_output)(mp + ty * g->tw + tx, xi_stride, n, rows,
+                                                                              tx * g->tile, g->ow);
       }
     }
     g->simd->epilogue(yp, plane, r->bias[oc], r->z ? r->z + p * plane : NULL, &g->act);
@@ -157,15 +172,16 @@ static void output_task(void *arg, int task, int thread) {
 void rn_cpu_winograd_run(const cpu_winograd *g, int threads, const float *x, const float *u, const float *bias,
                          const float *z, float *y, float *workspace) {
   wino_run r = {g, x, u, bias, z, y, workspace, NULL, tile_count(g), 0, 0};
-  r.mo = r.v + 36 * tile_panels(g) * g->simd->gemm_nr * g->c;
+  const int64_t nxi = xis(g);
+  r.mo = r.v + nxi * tile_panels(g) * g->simd->gemm_nr * g->c;
   clear_tail_lanes(&r);
   int64_t planes = g->n * g->c, tasks = planes < threads * 4 ? planes : threads * 4;
   r.per_task = (planes + tasks - 1) / tasks;
   rn_cpu_parallel(threads, (int)((planes + r.per_task - 1) / r.per_task), input_task, &r);
-  /* 36 GEMMs; split their rows too when the threads would not share 36 evenly. */
+  /* The GEMMs; split their rows too when the threads would not share them evenly. */
   const int64_t mpanels = cpu_div_up(g->m, g->simd->gemm_mr);
-  r.row_panels = threads > 1 && 36 % threads != 0 ? cpu_div_up(mpanels, 4) : mpanels;
-  rn_cpu_parallel(threads, (int)(36 * cpu_div_up(mpanels, r.row_panels)), gemm_task, &r);
+  r.row_panels = threads > 1 && nxi % threads != 0 ? cpu_div_up(mpanels, 4) : mpanels;
+  rn_cpu_parallel(threads, (int)(nxi * cpu_div_up(mpanels, r.row_panels)), gemm_task, &r);
   planes = g->n * g->m, tasks = planes < threads * 4 ? planes : threads * 4;
   r.per_task = (planes + tasks - 1) / tasks;
   rn_cpu_parallel(threads, (int)((planes + r.per_task - 1) / r.per_task), output_task, &r);

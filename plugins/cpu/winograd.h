@@ -1,5 +1,5 @@
-/* Winograd F(4x4, 3x3) for stride-1, undilated, ungrouped 3x3 convolutions
- * (winograd.c). */
+/* Winograd F(4x4, 3x3) and F(2x2, 3x3) for stride-1, undilated, ungrouped
+ * 3x3 convolutions (winograd.c). */
 #ifndef RN_CPU_WINOGRAD_H
 #define RN_CPU_WINOGRAD_H
 
@@ -11,15 +11,18 @@
 typedef struct cpu_winograd {
   int64_t n, c, m, h, w, oh, ow;
   int64_t pt, pl; /* top and left pads */
-  int64_t th, tw; /* tiles per image: ceil(oh / 4) x ceil(ow / 4) */
+  int tile;       /* output tile side: 4 (F(4x4, 3x3)) or 2 (F(2x2, 3x3)) */
+  int64_t th, tw; /* tiles per image: ceil(oh / tile) x ceil(ow / tile) */
   cpu_act act;
   const cpu_simd *simd;
 } cpu_winograd;
 
-/* True when Winograd should beat im2col + GEMM for these sizes. */
-int rn_cpu_winograd_fits(int64_t n, int64_t c, int64_t m, int64_t oh, int64_t ow);
-/* The 36 transformed weight matrices of W [M, C, 3, 3], packed into the
- * micro-kernel's row panels (aligned_alloc'd; NULL when out of memory). */
+/* The tile side Winograd should use to beat the implicit GEMM for these
+ * sizes (4 or 2), or 0. */
+int rn_cpu_winograd_tile(int64_t n, int64_t c, int64_t m, int64_t oh, int64_t ow);
+/* The (tile + 2)^2 transformed weight matrices of W [M, C, 3, 3] (g->tile
+ * set), packed into the micro-kernel's row panels (aligned_alloc'd; NULL
+ * when out of memory). */
 float *rn_cpu_winograd_weights(const cpu_winograd *g, const float *w);
 /* Workspace bytes a run needs. */
 size_t rn_cpu_winograd_workspace(const cpu_winograd *g);
