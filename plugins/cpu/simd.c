@@ -394,21 +394,30 @@ static void softmax_row(const float *x, float *y, int64_t n) {
  * row (relative to col0) read as zero. */
 enum { WT = 16 };
 
-static void winograd_input(const float *const *rows, int64_t col0, int64_t w, int ntiles, float *v, int64_t xi_stride) {
-  float d[6][6][WT], t[6][6][WT];
-  for (int i = 0; i < 6; i++)
-    for (int j = 0; j < 6; j++) {
+/* The a x a input tiles of up to WT tiles side by side, tiles `step`
+ * columns apart: d[(i * a + j) * WT + k] = row i, column col0 + j + step*k,
+ * zero outside the row (or the tile count). Inlined with constant a, step. */
+static inline void winograd_load(const float *const *rows, int64_t col0, int64_t w, int ntiles, int a, int step,
+                                 float *d) {
+  for (int i = 0; i < a; i++)
+    for (int j = 0; j < a; j++) {
       const float *r = rows[i];
+      float *dij = d + (i * a + j) * WT;
       int64_t c = col0 + j;
-      if (r && c >= 0 && c + 4 * (ntiles - 1) < w) {
-        for (int k = 0; k < WT; k++) d[i][j][k] = r[c + 4 * (k < ntiles ? k : 0)];
+      if (r && c >= 0 && c + step * (ntiles - 1) < w) {
+        for (int k = 0; k < WT; k++) dij[k] = r[c + step * (k < ntiles ? k : 0)];
       } else {
         for (int k = 0; k < WT; k++) {
-          int64_t cc = c + 4 * k;
-          d[i][j][k] = r && k < ntiles && cc >= 0 && cc < w ? r[cc] : 0.0f;
+          int64_t cc = c + step * k;
+          dij[k] = r && k < ntiles && cc >= 0 && cc < w ? r[cc] : 0.0f;
         }
       }
     }
+}
+
+static void winograd_input(const float *const *rows, int64_t col0, int64_t w, int ntiles, float *v, int64_t xi_stride) {
+  float d[6][6][WT], t[6][6][WT];
+  winograd_load(rows, col0, w, ntiles, 6, 4, &d[0][0][0]);
   /* t = B^T d (columns), then v = t B (rows). */
   for (int j = 0; j < 6; j++)
     for (int k = 0; k < WT; k++) {
@@ -475,19 +484,7 @@ static void winograd_output(const float *m, int64_t xi_stride, int ntiles, float
 static void winograd2_input(const float *const *rows, int64_t col0, int64_t w, int ntiles, float *v,
                             int64_t xi_stride) {
   float d[4][4][WT], t[4][4][WT];
-  for (int i = 0; i < 4; i++)
-    for (int j = 0; j < 4; j++) {
-      const float *r = rows[i];
-      int64_t c = col0 + j;
-      if (r && c >= 0 && c + 2 * (ntiles - 1) < w) {
-        for (int k = 0; k < WT; k++) d[i][j][k] = r[c + 2 * (k < ntiles ? k : 0)];
-      } else {
-        for (int k = 0; k < WT; k++) {
-          int64_t cc = c + 2 * k;
-          d[i][j][k] = r && k < ntiles && cc >= 0 && cc < w ? r[cc] : 0.0f;
-        }
-      }
-    }
+  winograd_load(rows, col0, w, ntiles, 4, 2, &d[0][0][0]);
   /* t = B^T d, then v = t B, B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. */
   for (int j = 0; j < 4; j++)
     for (int k = 0; k < WT; k++) {
