@@ -801,6 +801,36 @@ static void depthwise_blocked_task(void *arg, int task, int thread) {
                              r->ws + (size_t)thread * s->ws_per_thread);
 }
 
+/* 1x1 convolutions of 1x1 planes: task = a block of output rows over
+ * (image, group, channel), each a dot product of a weight row and the
+ * image's group input, then bias, residual and activation. */
+typedef struct sgemv_ctx {
+  const conv_run_ctx *r;
+  int64_t per_task;
+} sgemv_ctx;
+
+static void sgemv_task(void *arg, int task, int thread) {
+  (void)thread;
+  const sgemv_ctx *sc = arg;
+  const conv_run_ctx *r = sc->r;
+  const conv_state *s = r->s;
+  const conv_geom *g = &s->g;
+  const int64_t rows = g->n * g->g * g->mg, r0 = task * sc->per_task;
+  const int64_t r1 = r0 + sc->per_task < rows ? r0 + sc->per_task : rows;
+  for (int64_t row = r0; row < r1;) {
+    /* the run of rows [row, end) in one (image, group) */
+    const int64_t ig = row / g->mg, img = ig / g->g, gi = ig % g->g, j0 = row % g->mg;
+    const int64_t end = (ig + 1) * g->mg < r1 ? (ig + 1) * g->mg : r1, n = end - row;
+    float *yv = r->y + img * g->m + gi * g->mg + j0;
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)g->cg, 1.0f, r->w + (gi * g->mg + j0) * g->cg, (int)g->cg,
+                r->x + img * g->c + gi * g->cg, 1, 0.0f, yv, 1);
+    s->simd->add(yv, r->bias + gi * g->mg + j0, yv, n);
+    if (r->z) s->simd->add(yv, r->z + img * g->m + gi * g->mg + j0, yv, n);
+    s->simd->activation(yv, yv, n, &s->act);
+    row = end;
+  }
+}
+
 /* Depthwise: tasks are ranges of (image, channel) planes. */
 static void depthwise_task(void *arg, int task, int thread) {
   const conv_run_ctx *r = arg;
@@ -849,17 +879,13 @@ int rn_cpu_conv_run(const void *state, const rn_plugin_tensor *const *inputs, in
   }
   if (s->ws && !workspace) return cpu_fail(err, err_size, "Conv: no workspace");
   if (s->path == PATH_PACKED && s->direct && plane == 1) {
-    /* 1x1 planes (squeeze-excitation): a matrix-vector product per image and
-     * group, then bias, residual and activation on the vector. */
-    for (int64_t img = 0; img < g->n; img++)
-      for (int64_t gi = 0; gi < g->g; gi++) {
-        float *yv = r.y + img * g->m + gi * g->mg;
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)g->mg, (int)g->cg, 1.0f, r.w + gi * g->mg * g->cg,
-                    (int)g->cg, r.x + img * g->c + gi * g->cg, 1, 0.0f, yv, 1);
-        s->simd->add(yv, r.bias + gi * g->mg, yv, g->mg);
-        if (r.z) s->simd->add(yv, r.z + img * g->m + gi * g->mg, yv, g->mg);
-        s->simd->activation(yv, yv, g->mg, &s->act);
-      }
+    /* 1x1 planes (squeeze-excitation): matrix-vector products, split into
+     * blocks of rows when big enough to share (EfficientNet's 1152 x 48). */
+    const int64_t rows = g->n * g->g * g->mg, macs = rows * g->cg;
+    int64_t per = macs < 16384 || s->threads < 2 ? rows : cpu_div_up(rows, (int64_t)s->threads * 2);
+    if (per < 16) per = 16;
+    sgemv_ctx sc = {&r, per};
+    rn_cpu_parallel(s->threads, (int)cpu_div_up(rows, per), sgemv_task, &sc);
     return 0;
   }
   if (s->path == PATH_PACKED) {
