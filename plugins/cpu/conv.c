@@ -408,12 +408,7 @@ static int plan_depthwise_flat(conv_state *s) {
   if (g->sh != 1 || g->sw != 1 || g->ow != g->w) return 0;
   if (g->kh * g->kw > 9 && g->oh * g->ow <= DW_BLOCKED_MAX_PLANE) return 0;
   if (!(s->dw_toff = malloc((size_t)(g->kh * g->kw) * sizeof *s->dw_toff))) return 1;
-  int64_t n_masks;
-  s->dw_masks = rn_cpu_depthwise_flat_masks(&s->win, s->dw_toff, &n_masks);
-  if (!s->dw_masks) {
-    free(s->dw_toff), s->dw_toff = NULL;
-    return n_masks == 0 && g->oh * g->ow > 0 ? 1 : 0;
-  }
+  if (!(s->dw_masks = rn_cpu_depthwise_flat_masks(&s->win, s->dw_toff))) return 1;
   s->ws_per_thread = 0;
   return 0;
 }
@@ -445,6 +440,11 @@ int rn_cpu_conv_prepare(const rn_plugin_host *host, const rn_plugin_node *node, 
   s->has_bias_input = b && !b->data;
   int one_by_one = g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->pt == 0 && g->pl == 0 &&
                    g->pb == 0 && g->pr == 0;
+  /* Winograd's tile side (4 or 2), or 0 where it does not apply or pay. */
+  int wino_tile = 0;
+  if (g->kh == 3 && g->kw == 3 && g->sh == 1 && g->sw == 1 && g->dh == 1 && g->dw == 1 && g->g == 1 && s->weight &&
+      getenv("RN_CPU_NO_WINOGRAD") == NULL)
+    wino_tile = rn_cpu_winograd_tile(g->n, g->c, g->m, g->oh, g->ow);
   if (!one_by_one && g->g == g->c && g->m == g->c && g->kw <= 16) {
     s->path = PATH_DEPTHWISE;
     cpu_window *wn = &s->win;
@@ -456,13 +456,11 @@ int rn_cpu_conv_prepare(const rn_plugin_host *host, const rn_plugin_node *node, 
     if (!s->dw_masks && plan_depthwise_blocked(s)) goto oom;
     if (!s->dw_masks && !s->dw_packed) s->ws_per_thread = (size_t)cpu_round_up(rn_cpu_depthwise_scratch(wn), 16);
     s->ws = s->ws_per_thread * (size_t)s->threads * sizeof(float);
-  } else if (g->kh == 3 && g->kw == 3 && g->sh == 1 && g->sw == 1 && g->dh == 1 && g->dw == 1 && g->g == 1 &&
-             s->weight && getenv("RN_CPU_NO_WINOGRAD") == NULL &&
-             rn_cpu_winograd_tile(g->n, g->c, g->m, g->oh, g->ow)) {
+  } else if (wino_tile) {
     s->path = PATH_WINOGRAD;
     cpu_winograd *wg = &s->wino;
     wg->n = g->n, wg->c = g->c, wg->m = g->m, wg->h = g->h, wg->w = g->w, wg->oh = g->oh, wg->ow = g->ow;
-    wg->tile = rn_cpu_winograd_tile(g->n, g->c, g->m, g->oh, g->ow);
+    wg->tile = wino_tile;
     wg->pt = g->pt, wg->pl = g->pl, wg->th = cpu_div_up(g->oh, wg->tile), wg->tw = cpu_div_up(g->ow, wg->tile);
     wg->act = s->act, wg->simd = s->simd;
     if (!(s->wino_weights = rn_cpu_winograd_weights(wg, s->weight))) goto oom;

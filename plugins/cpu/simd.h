@@ -120,11 +120,10 @@ void rn_cpu_valid_range(int64_t off, int64_t s, int64_t in, int64_t out, int64_t
 void rn_cpu_window_ranges(cpu_window *g);
 /* Floats of scratch the depthwise kernel needs per channel. */
 int64_t rn_cpu_depthwise_scratch(const cpu_window *g);
-/* For depthwise_flat: whether g qualifies (stride 1, ow == w), and then its
- * per-tap input offsets toff[kh*kw] and lane masks, chunk by chunk (chunks
- * of 16 outputs, padded to a multiple of 4): *n_masks entries, malloc'ed.
- * Returns NULL (and sets *n_masks 0) when g does not qualify or on OOM. */
-uint16_t *rn_cpu_depthwise_flat_masks(const cpu_window *g, int64_t *toff, int64_t *n_masks);
+/* For depthwise_flat (g: stride 1, ow == w): the per-tap input offsets
+ * toff[kh*kw] and the lane masks, chunk by chunk (chunks of 16 outputs,
+ * padded to a multiple of 4), malloc'ed; NULL when out of memory. */
+uint16_t *rn_cpu_depthwise_flat_masks(const cpu_window *g, int64_t *toff);
 /* Floats of scratch depthwise_blocked needs for `rows` output rows. */
 int64_t rn_cpu_depthwise_blocked_scratch(const cpu_window *g, int vw, int64_t rows);
 

@@ -54,11 +54,9 @@ int64_t rn_cpu_depthwise_blocked_scratch(const cpu_window *g, int vw, int64_t ro
   return ((rows - 1) * g->sh + (g->kh - 1) * g->dh + 1) * wp * vw + (int64_t)vw * vw;
 }
 
-uint16_t *rn_cpu_depthwise_flat_masks(const cpu_window *g, int64_t *toff, int64_t *n_masks) {
-  *n_masks = 0;
-  if (g->sh != 1 || g->sw != 1 || g->ow != g->w || g->oh < 1 || g->ow < 1) return NULL;
-  const int64_t plane = g->oh * g->ow, taps = g->kh * g->kw, chunks = (plane + 15) / 16 / 4 * 4 + ((plane + 15) / 16 % 4 ? 4 : 0);
-  uint16_t *masks = calloc((size_t)(chunks * taps), sizeof *masks);
+uint16_t *rn_cpu_depthwise_flat_masks(const cpu_window *g, int64_t *toff) {
+  const int64_t plane = g->oh * g->ow, taps = g->kh * g->kw, chunks = ((plane + 15) / 16 + 3) / 4 * 4;
+  uint16_t *masks = calloc((size_t)(chunks * taps) + 1, sizeof *masks);
   if (!masks) return NULL;
   for (int64_t i = 0; i < g->kh; i++)
     for (int64_t j = 0; j < g->kw; j++) {
@@ -69,6 +67,5 @@ uint16_t *rn_cpu_depthwise_flat_masks(const cpu_window *g, int64_t *toff, int64_
         if (iy >= 0 && iy < g->h && ix >= 0 && ix < g->w) masks[(q / 16) * taps + t] |= (uint16_t)(1u << (q % 16));
       }
     }
-  *n_masks = chunks * taps;
   return masks;
 }
