@@ -223,6 +223,110 @@ static void depthwise_flat(const cpu_window *g, const uint16_t *masks, const int
 #define DEPTHWISE_FLAT NULL
 #endif
 
+/* Depthwise convolution of one channel, stride 2 with a square 3x3 or 5x5
+ * kernel (dilation 1, any pads), straight from the NCHW plane: each input
+ * row's 32 columns from s are split into their even and odd columns (two
+ * permutes), so that an output chunk of 16 columns reads every tap as one
+ * vector: tap j of output ox reads input column 2*ox + j - pl, which is
+ *   (u = j - K + 2, even if u is) the even or odd vector shifted up by
+ *   -floor(u/2) lanes (0, 1 or 2), the lanes shifted in taken from the
+ *   previous chunk's vector (valignd),
+ * with s = 32 * chunk + K - 2 - pl chosen so that no tap reads ahead of its
+ * chunk. Loads are masked to the row (columns outside it read as zero: the
+ * padding); rows outside the plane read zero_row (at least w zeros).
+ * Measured against the blocked kernel's transposes (one thread, 3x3):
+ * 96x112x112 0.58 -> 0.13 ms, 144x56x56 0.22 -> 0.06, 576x14x14 0.067 ->
+ * 0.03. y may not alias x. */
+#if defined(__AVX512F__)
+static inline __m512 shift_in(__m512 cur, __m512 prev, int lanes) {
+  const __m512i c = _mm512_castps_si512(cur), p = _mm512_castps_si512(prev);
+  if (lanes == 1) return _mm512_castsi512_ps(_mm512_alignr_epi32(c, p, 15));
+  if (lanes == 2) return _mm512_castsi512_ps(_mm512_alignr_epi32(c, p, 14));
+  return cur;
+}
+
+/* Lanes [lo, hi) of 32 set (clamped to [0, 32]). */
+static inline uint32_t lanes32(int64_t lo, int64_t hi) {
+  if (lo < 0) lo = 0;
+  if (hi > 32) hi = 32;
+  if (hi <= lo) return 0;
+  return (hi == 32 ? 0xFFFFFFFFu : (1u << hi) - 1) & ~((1u << lo) - 1);
+}
+
+/* Columns [s, s + 32) of row r split into even and odd columns. */
+static inline void split_row(const float *r, int64_t s, int64_t w, __m512 *even, __m512 *odd) {
+  const __m512i ie = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+  const __m512i io = _mm512_add_epi32(ie, _mm512_set1_epi32(1));
+  __m512 lo, hi;
+  if (s >= 0 && s + 32 <= w) {
+    lo = _mm512_loadu_ps(r + s), hi = _mm512_loadu_ps(r + s + 16);
+  } else {
+    const uint32_t m = lanes32(-s, w - s);
+    lo = _mm512_maskz_loadu_ps((__mmask16)m, r + s), hi = _mm512_maskz_loadu_ps((__mmask16)(m >> 16), r + s + 16);
+  }
+  *even = _mm512_permutex2var_ps(lo, ie, hi);
+  *odd = _mm512_permutex2var_ps(lo, io, hi);
+}
+
+static inline __attribute__((always_inline)) void depthwise_s2_k(const cpu_window *g, const float *x, const float *w,
+                                                                  float bias, const float *z, const cpu_act *act,
+                                                                  float *y, const float *zero_row, const int K) {
+  const int64_t chunks = (g->ow + 15) / 16, beta = K - 2 - g->pl;
+  const int fuse_act = act->kind != CPU_ACT_NONE && act_has_vector_form(act);
+  __m512 wv[25];
+  for (int t = 0; t < K * K; t++) wv[t] = _mm512_set1_ps(w[t]);
+  for (int64_t oy = 0; oy < g->oh; oy++) {
+    const float *rows[5];
+    __m512 pe[5], po[5]; /* the previous chunk's even and odd vectors, per kernel row */
+#pragma GCC unroll 5
+    for (int i = 0; i < K; i++) {
+      const int64_t iy = oy * 2 - g->pt + i;
+      rows[i] = iy >= 0 && iy < g->h ? x + iy * g->w : zero_row;
+      /* the chunk before the first: zeros, or input columns when s > 0 */
+      if (beta > 0) split_row(rows[i], beta - 32, g->w, &pe[i], &po[i]);
+      else pe[i] = po[i] = _mm512_setzero_ps();
+    }
+    for (int64_t ch = 0; ch < chunks; ch++) {
+      const int64_t s = 32 * ch + beta;
+      __m512 acc[5]; /* one sum per kernel column: independent FMA chains */
+#pragma GCC unroll 5
+      for (int j = 0; j < K; j++) acc[j] = _mm512_setzero_ps();
+      acc[0] = _mm512_set1_ps(bias);
+#pragma GCC unroll 5
+      for (int i = 0; i < K; i++) {
+        __m512 e, o;
+        split_row(rows[i], s, g->w, &e, &o);
+#pragma GCC unroll 5
+        for (int j = 0; j < K; j++) {
+          const int u = j - K + 2, lanes = u >= 0 ? 0 : (1 - u) / 2;
+          const __m512 v = (u & 1) ? shift_in(o, po[i], lanes) : shift_in(e, pe[i], lanes);
+          acc[j] = _mm512_fmadd_ps(v, wv[i * K + j], acc[j]);
+        }
+        pe[i] = e, po[i] = o;
+      }
+      __m512 v = acc[0];
+#pragma GCC unroll 5
+      for (int j = 1; j < K; j++) v = _mm512_add_ps(v, acc[j]);
+      const int64_t q = oy * g->ow + 16 * ch, n = g->ow - 16 * ch < 16 ? g->ow - 16 * ch : 16;
+      const __mmask16 keep = (__mmask16)(n == 16 ? 0xFFFF : (1u << n) - 1);
+      if (z) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(keep, z + q));
+      if (fuse_act) v = (__m512)act_v((vfw)v, act);
+      _mm512_mask_storeu_ps(y + q, keep, v);
+    }
+  }
+  if (act->kind != CPU_ACT_NONE && !fuse_act) activation(y, y, g->oh * g->ow, act);
+}
+
+static void depthwise_s2(const cpu_window *g, const float *x, const float *w, float bias, const float *z,
+                         const cpu_act *act, float *y, const float *zero_row) {
+  if (g->kw == 3) depthwise_s2_k(g, x, w, bias, z, act, y, zero_row, 3);
+  else depthwise_s2_k(g, x, w, bias, z, act, y, zero_row, 5);
+}
+#define DEPTHWISE_S2 depthwise_s2
+#else
+#define DEPTHWISE_S2 NULL
+#endif
+
 /* Depthwise convolution of a block of up to VW channels, channel-interleaved
  * ("NCHWc", as ONNX Runtime's kernels): one vector holds one position's VW
  * channels, so a tap is one FMA for VW channels whatever the plane's size or
@@ -550,7 +654,7 @@ void SIMD_CAT(rn_cpu_gemm_tile_short, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg
                                                        int64_t ldc, int mr, int nr, const cpu_tile_epilogue *ep);
 
 const cpu_simd SIMD_TABLE = {
-    SIMD_STR(CPU_SIMD_SUFFIX), GEMM_VW, epilogue, activation, depthwise, depthwise_blocked, DEPTHWISE_FLAT, maxpool, sum, add, mul, add_scalar, mul_scalar,
+    SIMD_STR(CPU_SIMD_SUFFIX), GEMM_VW, epilogue, activation, depthwise, depthwise_blocked, DEPTHWISE_FLAT, DEPTHWISE_S2, maxpool, sum, add, mul, add_scalar, mul_scalar,
     softmax_row, winograd_input, winograd_output, winograd2_input, winograd2_output,
     SIMD_CAT(rn_cpu_gemm_tile, CPU_SIMD_SUFFIX),
     GEMM_MR, GEMM_NR, SIMD_CAT(rn_cpu_gemm_tile_short, CPU_SIMD_SUFFIX), GEMM_MR_SHORT,

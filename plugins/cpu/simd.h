@@ -71,6 +71,12 @@ typedef struct cpu_simd {
    * ISA has no masked loads (AVX-512 only). */
   void (*depthwise_flat)(const cpu_window *g, const uint16_t *masks, const int64_t *toff, const float *x,
                          const float *w, float bias, const float *z, const cpu_act *act, float *y);
+  /* One channel of a stride-2 depthwise convolution with a 3x3 or 5x5
+   * kernel (dilation 1), read in place: even and odd input columns split by
+   * permutes (see simd.c); rows outside the plane read zero_row (w zeros);
+   * with its epilogue. NULL where the ISA has no masked loads (AVX-512 only). */
+  void (*depthwise_s2)(const cpu_window *g, const float *x, const float *w, float bias, const float *z,
+                       const cpu_act *act, float *y, const float *zero_row);
   /* One channel of max pooling (padding never wins). */
   void (*maxpool)(const cpu_window *g, const float *x, float *y);
   /* Sum of x[0..n). */

@@ -690,6 +690,12 @@ int main(int argc, char **argv) {
         {16, 28, 28, 3, 1, 1, {1, 1, 1, 1}, 1, 1, 1},     /* residual: the per-channel kernel */
         {48, 1, 1, 3, 1, 1, {1, 1, 1, 1}, 6, 0, 1},       /* 1x1 plane, LeakyRelu */
         {19, 6, 40, 1, 1, 1, {0, 2, 0, 0}, 0, 0, 1},      /* 1x1 kernel with a pad */
+        /* stride 2 read in place (AVX-512: 3x3 onto >= 12 columns, 5x5 onto >= 40) */
+        {12, 30, 29, 3, 2, 1, {0, 0, 1, 1}, 1, 0, 1},     /* TF-style pads: a chunk before the first */
+        {8, 26, 30, 3, 2, 1, {2, 2, 2, 2}, 0, 0, 2},      /* wide pads, batch 2 */
+        {16, 56, 56, 3, 2, 1, {1, 1, 1, 1}, 4, 1, 1},     /* a residual, SiLU */
+        {10, 84, 90, 5, 2, 1, {2, 2, 2, 2}, 8, 0, 1},     /* 5x5, Tanh after */
+        {6, 90, 88, 5, 2, 1, {0, 0, 0, 0}, 7, 0, 1},      /* 5x5, no pads, HardSwish */
     };
     for (size_t i = 0; i < sizeof dw / sizeof dw[0]; i++) {
       conv_params q = {0};
