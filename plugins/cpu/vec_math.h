@@ -64,12 +64,39 @@ static inline vfw recip_v(vfw d) {
 }
 
 /* sigmoid, a vector at a time (as sigmoid() below). */
+#if defined(__AVX512F__) && defined(__AVX512DQ__)
+/* 1 / (1 + 2^t), t = -v * log2(e): 2^t as 2^(t - round(t)) (vreduceps), a
+ * degree-5 polynomial fitted for relative error (2.3e-7 in float), scaled by
+ * 2^round(t) with vscalefps, which needs no exponent-field arithmetic nor
+ * the select on v's sign of the form below: 17 instructions against 30, and
+ * EfficientNet runs SiLU on about 6 million values per image (0.46 -> 0.26
+ * ns per value in L1). Relative error: 2.5e-7 for |v| <= 10, growing with
+ * the rounding of t to 4e-6 at |v| = 80 (where sigmoid(v) < 1e-34); the
+ * form below keeps 2e-7 there. v is clamped to +-88 so that 1 + 2^t stays
+ * finite (the reciprocal of +inf would make the Newton step NaN); NaN stays
+ * NaN. */
+static inline vfw sigmoid_v(vfw v) {
+  __m512 x = _mm512_max_ps(_mm512_set1_ps(-88.0f), (__m512)v); /* NaN: the second operand */
+  x = _mm512_min_ps(_mm512_set1_ps(88.0f), x);
+  const __m512 t = _mm512_mul_ps(x, _mm512_set1_ps(-1.44269504088896341f));
+  const __m512 f = _mm512_reduce_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); /* t - round(t) */
+  __m512 p = _mm512_set1_ps(1.327647152e-3f);
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(9.675541331e-3f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(5.550713275e-2f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(2.402211972e-1f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(6.931469671e-1f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.000000072f));
+  const __m512 e = _mm512_scalef_ps(p, _mm512_sub_ps(t, f));
+  return recip_v((vfw)_mm512_add_ps(e, _mm512_set1_ps(1.0f)));
+}
+#else
 static inline vfw sigmoid_v(vfw v) {
   const vfw zero = {0};
   vfw e = exp_nonpos_v(vf_select(v < zero, v, -v));
   vfw r = recip_v(1.0f + e);
   return vf_select(v >= zero, r, e * r);
 }
+#endif
 
 /* act(v) for the activations with a vector form; 0 if `act` has none
  * (Tanh: the caller applies it afterwards). */
