@@ -10,6 +10,7 @@ typedef struct pool_state {
   int64_t planes;      /* N * C */
   int64_t in_plane, out_plane;
   cpu_window win;      /* MaxPool */
+  int stride2;         /* MaxPool on simd->maxpool_s2 */
   int threads;
   const cpu_simd *simd;
 } pool_state;
@@ -84,7 +85,7 @@ static void maxpool_task(void *arg, int task, int thread) {
   const pool_run_ctx *r = arg;
   const pool_state *s = r->s;
   for (int64_t p = task * r->per_task; p < (task + 1) * r->per_task && p < s->planes; p++)
-    s->simd->maxpool(&s->win, r->x + p * s->in_plane, r->y + p * s->out_plane);
+    (s->stride2 ? s->simd->maxpool_s2 : s->simd->maxpool)(&s->win, r->x + p * s->in_plane, r->y + p * s->out_plane);
 }
 
 static void global_avg_task(void *arg, int task, int thread) {
@@ -105,6 +106,9 @@ static int prepare(const rn_plugin_host *host, const rn_plugin_node *node, void 
   }
   s->threads = cpu_threads(host);
   s->simd = rn_cpu_simd();
+  const cpu_window *w = &s->win;
+  s->stride2 = setup == maxpool_setup && s->simd->maxpool_s2 && w->sh == 2 && w->sw == 2 && w->dh == 1 && w->dw == 1 &&
+               w->kh == w->kw && (w->kw == 2 || w->kw == 3) && !getenv("RN_CPU_NO_STRIDE2_MAXPOOL");
   *state = s;
   return 0;
 }

@@ -253,8 +253,9 @@ static inline uint32_t lanes32(int64_t lo, int64_t hi) {
   return (hi == 32 ? 0xFFFFFFFFu : (1u << hi) - 1) & ~((1u << lo) - 1);
 }
 
-/* Columns [s, s + 32) of row r split into even and odd columns. */
-static inline void split_row(const float *r, int64_t s, int64_t w, __m512 *even, __m512 *odd) {
+/* Columns [s, s + 32) of row r split into even and odd columns; columns
+ * outside [0, w) read as `fill`. */
+static inline void split_row(const float *r, int64_t s, int64_t w, __m512 fill, __m512 *even, __m512 *odd) {
   const __m512i ie = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
   const __m512i io = _mm512_add_epi32(ie, _mm512_set1_epi32(1));
   __m512 lo, hi;
@@ -262,7 +263,7 @@ static inline void split_row(const float *r, int64_t s, int64_t w, __m512 *even,
     lo = _mm512_loadu_ps(r + s), hi = _mm512_loadu_ps(r + s + 16);
   } else {
     const uint32_t m = lanes32(-s, w - s);
-    lo = _mm512_maskz_loadu_ps((__mmask16)m, r + s), hi = _mm512_maskz_loadu_ps((__mmask16)(m >> 16), r + s + 16);
+    lo = _mm512_mask_loadu_ps(fill, (__mmask16)m, r + s), hi = _mm512_mask_loadu_ps(fill, (__mmask16)(m >> 16), r + s + 16);
   }
   *even = _mm512_permutex2var_ps(lo, ie, hi);
   *odd = _mm512_permutex2var_ps(lo, io, hi);
@@ -283,7 +284,7 @@ static inline __attribute__((always_inline)) void depthwise_s2_k(const cpu_windo
       const int64_t iy = oy * 2 - g->pt + i;
       rows[i] = iy >= 0 && iy < g->h ? x + iy * g->w : zero_row;
       /* the chunk before the first: zeros, or input columns when s > 0 */
-      if (beta > 0) split_row(rows[i], beta - 32, g->w, &pe[i], &po[i]);
+      if (beta > 0) split_row(rows[i], beta - 32, g->w, _mm512_setzero_ps(), &pe[i], &po[i]);
       else pe[i] = po[i] = _mm512_setzero_ps();
     }
     for (int64_t ch = 0; ch < chunks; ch++) {
@@ -295,7 +296,7 @@ static inline __attribute__((always_inline)) void depthwise_s2_k(const cpu_windo
 #pragma GCC unroll 5
       for (int i = 0; i < K; i++) {
         __m512 e, o;
-        split_row(rows[i], s, g->w, &e, &o);
+        split_row(rows[i], s, g->w, _mm512_setzero_ps(), &e, &o);
 #pragma GCC unroll 5
         for (int j = 0; j < K; j++) {
           const int u = j - K + 2, lanes = u >= 0 ? 0 : (1 - u) / 2;
@@ -323,8 +324,56 @@ static void depthwise_s2(const cpu_window *g, const float *x, const float *w, fl
   else depthwise_s2_k(g, x, w, bias, z, act, y, zero_row, 5);
 }
 #define DEPTHWISE_S2 depthwise_s2
+
+/* Max pooling of one channel, stride 2 with a square 2x2 or 3x3 window
+ * (dilation 1, any pads), the even/odd split of depthwise_s2 above: padding
+ * and rows outside the plane never win (-inf, skipped). Same NaN rule as
+ * maxpool() below: a NaN input is passed over. ResNet's 3x3 pooling onto
+ * 56x56, in the model: 0.33 -> 0.11 ms (the strided loop below does not
+ * vectorize). */
+static inline __attribute__((always_inline)) void maxpool_s2_k(const cpu_window *g, const float *x, float *y,
+                                                                const int K) {
+  const int64_t chunks = (g->ow + 15) / 16, beta = K - 2 - g->pl;
+  const __m512 lowest = _mm512_set1_ps(-INFINITY);
+  for (int64_t oy = 0; oy < g->oh; oy++) {
+    const float *rows[3];
+    __m512 pe[3], po[3];
+#pragma GCC unroll 3
+    for (int i = 0; i < K; i++) {
+      const int64_t iy = oy * 2 - g->pt + i;
+      rows[i] = iy >= 0 && iy < g->h ? x + iy * g->w : NULL;
+      if (rows[i] && beta > 0) split_row(rows[i], beta - 32, g->w, lowest, &pe[i], &po[i]);
+      else pe[i] = po[i] = lowest;
+    }
+    for (int64_t ch = 0; ch < chunks; ch++) {
+      const int64_t s = 32 * ch + beta;
+      __m512 acc = lowest;
+#pragma GCC unroll 3
+      for (int i = 0; i < K; i++) {
+        if (!rows[i]) continue;
+        __m512 e, o;
+        split_row(rows[i], s, g->w, lowest, &e, &o);
+#pragma GCC unroll 3
+        for (int j = 0; j < K; j++) {
+          const int u = j - K + 2, lanes = u >= 0 ? 0 : (1 - u) / 2;
+          acc = _mm512_max_ps((u & 1) ? shift_in(o, po[i], lanes) : shift_in(e, pe[i], lanes), acc);
+        }
+        pe[i] = e, po[i] = o;
+      }
+      const int64_t n = g->ow - 16 * ch < 16 ? g->ow - 16 * ch : 16;
+      _mm512_mask_storeu_ps(y + oy * g->ow + 16 * ch, (__mmask16)(n == 16 ? 0xFFFF : (1u << n) - 1), acc);
+    }
+  }
+}
+
+static void maxpool_s2(const cpu_window *g, const float *x, float *y) {
+  if (g->kw == 3) maxpool_s2_k(g, x, y, 3);
+  else maxpool_s2_k(g, x, y, 2);
+}
+#define MAXPOOL_S2 maxpool_s2
 #else
 #define DEPTHWISE_S2 NULL
+#define MAXPOOL_S2 NULL
 #endif
 
 /* Depthwise convolution of a block of up to VW channels, channel-interleaved
@@ -654,7 +703,7 @@ void SIMD_CAT(rn_cpu_gemm_tile_short, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg
                                                        int64_t ldc, int mr, int nr, const cpu_tile_epilogue *ep);
 
 const cpu_simd SIMD_TABLE = {
-    SIMD_STR(CPU_SIMD_SUFFIX), GEMM_VW, epilogue, activation, depthwise, depthwise_blocked, DEPTHWISE_FLAT, DEPTHWISE_S2, maxpool, sum, add, mul, add_scalar, mul_scalar,
+    SIMD_STR(CPU_SIMD_SUFFIX), GEMM_VW, epilogue, activation, depthwise, depthwise_blocked, DEPTHWISE_FLAT, DEPTHWISE_S2, maxpool, MAXPOOL_S2, sum, add, mul, add_scalar, mul_scalar,
     softmax_row, winograd_input, winograd_output, winograd2_input, winograd2_output,
     SIMD_CAT(rn_cpu_gemm_tile, CPU_SIMD_SUFFIX),
     GEMM_MR, GEMM_NR, SIMD_CAT(rn_cpu_gemm_tile_short, CPU_SIMD_SUFFIX), GEMM_MR_SHORT,

@@ -79,6 +79,9 @@ typedef struct cpu_simd {
                        const cpu_act *act, float *y, const float *zero_row);
   /* One channel of max pooling (padding never wins). */
   void (*maxpool)(const cpu_window *g, const float *x, float *y);
+  /* The same for stride 2 with a square 2x2 or 3x3 window (dilation 1),
+   * read in place like depthwise_s2; NULL where the ISA has no masked loads. */
+  void (*maxpool_s2)(const cpu_window *g, const float *x, float *y);
   /* Sum of x[0..n). */
   float (*sum)(const float *x, int64_t n);
   /* y = a + b, y = a * b over n values; the _scalar forms take b as one value. */

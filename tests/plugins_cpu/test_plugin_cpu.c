@@ -488,6 +488,35 @@ static void maxpool_random(const rn_env *env) {
   check_case(env, &c, desc);
 }
 
+/* Stride-2 square windows (AVX-512: the even/odd-column kernel): ResNet's
+ * 3x3 pooling, several 16-column chunks, odd widths, asymmetric and no pads,
+ * 2x2 windows with and without a pad. Inputs are in [-1, 1): a padding read
+ * as 0 instead of -inf would win. */
+static void maxpool_stride2_cases(const rn_env *env) {
+  static const struct {
+    int64_t c, h, w, k, pads[4];
+  } cases[] = {
+      {64, 112, 112, 3, {1, 1, 1, 1}}, {5, 17, 15, 3, {1, 0, 1, 1}}, {3, 40, 71, 3, {0, 0, 0, 0}},
+      {4, 9, 10, 2, {0, 0, 0, 0}},     {6, 33, 35, 2, {1, 1, 0, 0}}, {2, 5, 3, 3, {1, 2, 1, 2}},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    node_case c;
+    memset(&c, 0, sizeof c);
+    c.op = "MaxPool", c.opset = 12, c.dtype = RN_DTYPE_FLOAT, c.n_ops = 1, c.expect_plugin = 1;
+    int64_t x[4] = {1 + (int64_t)(i % 2), cases[i].c, cases[i].h, cases[i].w}, k[2] = {cases[i].k, cases[i].k};
+    const int64_t st[2] = {2, 2};
+    set_operand(&c.ops[0], "X", 4, x, 0);
+    add_list(&c, "kernel_shape", 2, k);
+    add_list(&c, "strides", 2, st);
+    add_list(&c, "pads", 4, cases[i].pads);
+    char desc[160];
+    snprintf(desc, sizeof desc, "MaxPool stride 2 x[%lld,%lld,%lld,%lld] k%lld pads %lld,%lld,%lld,%lld", (long long)x[0],
+             (long long)x[1], (long long)x[2], (long long)x[3], (long long)k[0], (long long)cases[i].pads[0],
+             (long long)cases[i].pads[1], (long long)cases[i].pads[2], (long long)cases[i].pads[3]);
+    check_case(env, &c, desc);
+  }
+}
+
 static void global_avg_random(const rn_env *env) {
   node_case c;
   memset(&c, 0, sizeof c);
@@ -808,6 +837,7 @@ int main(int argc, char **argv) {
   for (int i = 0; i < 200; i++) matmul_random(env);
 
   for (int i = 0; i < 150; i++) maxpool_random(env);
+  maxpool_stride2_cases(env);
   for (int i = 0; i < 30; i++) global_avg_random(env);
   {
     /* The shapes CNNs use: same shapes, per-channel scales, a scalar; and
