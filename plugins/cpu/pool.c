@@ -10,7 +10,16 @@
  * sleeping worker through a condition variable for each one would cost more
  * than it saves: workers spin for a while after each job, then sleep. Only
  * one job runs at a time; a caller that finds the pool busy (another session
- * running concurrently) runs its tasks itself. */
+ * running concurrently) runs its tasks itself.
+ *
+ * Each thread owns a contiguous range of a job's tasks, which it runs from
+ * the front; a thread done with its own range takes tasks from the back of
+ * the others'. Kernels number their tasks in channel (or position) order,
+ * so consecutive layers tend to give a thread the same channels: what one
+ * layer wrote stays in that core's L2 for the next (a shared counter, where
+ * whichever thread was free took the next task, made half of every
+ * layer's input cross from the other core: MobileNet-v2 with 2 threads
+ * 4.95 -> 4.71 ms). */
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -28,12 +37,22 @@
 
 enum { SPIN_NS = 2000000 }; /* how long idle workers spin before sleeping */
 
+/* A thread's share of a job: tasks [start, end), claimed one at a time
+ * (claimed < end - start), by the owner from the front and by the others
+ * from the back. On its own cache line: the owner updates it per task. */
+typedef struct task_range {
+  _Alignas(64) atomic_int claimed;
+  atomic_int front, back;
+  int start, end;
+} task_range;
+
 /* One job, on the caller's stack; workers reach it through pool.job. */
 typedef struct job {
   cpu_task_fn fn;
   void *ctx;
   int n_tasks, n_threads;
-  atomic_int next, done;
+  atomic_int done;
+  task_range range[CPU_MAX_THREADS];
 } job;
 
 static struct {
@@ -52,12 +71,19 @@ static int64_t now_ns(void) {
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static void run_tasks(job *j, int thread) {
-  int i;
-  while ((i = atomic_fetch_add(&j->next, 1)) < j->n_tasks) {
+/* Runs tasks of range r (from the front if `own`, else from the back)
+ * until none is left to claim. */
+static void run_range(job *j, task_range *r, int own, int thread) {
+  while (atomic_fetch_add(&r->claimed, 1) < r->end - r->start) {
+    const int i = own ? r->start + atomic_fetch_add(&r->front, 1) : r->end - 1 - atomic_fetch_add(&r->back, 1);
     j->fn(j->ctx, i, thread);
     atomic_fetch_add(&j->done, 1);
   }
+}
+
+static void run_tasks(job *j, int thread) {
+  run_range(j, &j->range[thread], 1, thread);
+  for (int k = 1; k < j->n_threads; k++) run_range(j, &j->range[(thread + k) % j->n_threads], 0, thread);
 }
 
 static void *worker_main(void *arg) {
@@ -145,7 +171,15 @@ void rn_cpu_parallel(int threads, int n_tasks, cpu_task_fn fn, void *ctx) {
     for (int i = 0; i < n_tasks; i++) fn(ctx, i, 0);
     return;
   }
-  job j = {fn, ctx, n_tasks, threads <= pool.n_workers + 1 ? threads : pool.n_workers + 1, 0, 0};
+  job j;
+  j.fn = fn, j.ctx = ctx, j.n_tasks = n_tasks;
+  j.n_threads = threads <= pool.n_workers + 1 ? threads : pool.n_workers + 1;
+  atomic_init(&j.done, 0);
+  for (int t = 0; t < j.n_threads; t++) {
+    task_range *r = &j.range[t];
+    r->start = (int)((int64_t)n_tasks * t / j.n_threads), r->end = (int)((int64_t)n_tasks * (t + 1) / j.n_threads);
+    atomic_init(&r->claimed, 0), atomic_init(&r->front, 0), atomic_init(&r->back, 0);
+  }
   atomic_store(&pool.job, &j);
   pthread_mutex_lock(&pool.lock);
   atomic_fetch_add(&pool.generation, 1);
