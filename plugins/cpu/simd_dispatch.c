@@ -19,7 +19,11 @@ const cpu_simd *rn_cpu_simd(void) {
   __builtin_cpu_init();
   if (want && strcmp(want, "avx2") == 0 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
     return &rn_cpu_simd_avx2;
-  if (__builtin_cpu_supports("avx512f")) return &rn_cpu_simd_avx512;
+  /* the AVX-512 table is compiled with F, VL and DQ (vreduceps in sigmoid,
+   * masked loads everywhere): all three, or a Xeon Phi (F without DQ) would
+   * fault on an illegal instruction */
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
+    return &rn_cpu_simd_avx512;
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return &rn_cpu_simd_avx2;
 #endif
   return &rn_cpu_simd_generic;
