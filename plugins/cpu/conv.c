@@ -418,8 +418,8 @@ static int plan_depthwise_flat(conv_state *s) {
 /* Stride-2 depthwise (simd.c's depthwise_s2, AVX-512) for 3x3 and 5x5
  * kernels: the planes read in place, even and odd columns split by
  * permutes, no transposes (the blocked kernel spent most of its time in
- * them): 2.2-4.5x faster on MobileNet-v2's and EfficientNet-B0's strided
- * layers (112x112 down to 14x14 planes). 1 = out of memory. */
+ * them): 1.5-2.4x faster on MobileNet-v2's and EfficientNet-B0's strided
+ * layers onto 56x56 down to 14x14 planes. 1 = out of memory. */
 static int plan_depthwise_s2(conv_state *s) {
   const conv_geom *g = &s->g;
   if (!s->simd->depthwise_s2 || getenv("RN_CPU_NO_STRIDE2_DEPTHWISE") || getenv("RN_CPU_BLOCKED_DEPTHWISE")) return 0;

@@ -234,9 +234,10 @@ static void depthwise_flat(const cpu_window *g, const uint16_t *masks, const int
  * with s = 32 * chunk + K - 2 - pl chosen so that no tap reads ahead of its
  * chunk. Loads are masked to the row (columns outside it read as zero: the
  * padding); rows outside the plane read zero_row (at least w zeros).
- * Measured against the blocked kernel's transposes (one thread, 3x3):
- * 96x112x112 0.58 -> 0.13 ms, 144x56x56 0.22 -> 0.06, 576x14x14 0.067 ->
- * 0.03. y may not alias x. */
+ * Against the blocked kernel's transposes (bench_conv, one thread, 3x3):
+ * 96x112x112 0.45 -> 0.19 ms, 144x56x56 0.17 -> 0.09, 192x28x28 0.057 ->
+ * 0.039; conv.c keeps narrow outputs on the blocked kernel. y may not
+ * alias x. */
 #if defined(__AVX512F__)
 static inline __m512 shift_in(__m512 cur, __m512 prev, int lanes) {
   const __m512i c = _mm512_castps_si512(cur), p = _mm512_castps_si512(prev);
