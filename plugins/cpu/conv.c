@@ -618,16 +618,18 @@ static void gemm_column_task(void *arg, int task, int thread) {
   block_epilogue(r, img, gi, 0, g->mg, p0, len);
 }
 
-/* PATH_PACKED, before the GEMMs: the phase planes of (image, channel) pairs
- * [task * per, ...) (see plan_packed). */
-typedef struct phase_ctx {
+/* A run split into tasks of per_task units each (phase planes, rows). */
+typedef struct chunked_ctx {
   const conv_run_ctx *r;
   int64_t per_task;
-} phase_ctx;
+} chunked_ctx;
+
+/* PATH_PACKED, before the GEMMs: the phase planes of (image, channel) pairs
+ * [task * per, ...) (see plan_packed). */
 
 static void phase_task(void *arg, int task, int thread) {
   (void)thread;
-  const phase_ctx *pc = arg;
+  const chunked_ctx *pc = arg;
   const conv_state *s = pc->r->s;
   const conv_geom *g = &s->g;
   for (int64_t p = task * pc->per_task; p < (task + 1) * pc->per_task && p < g->n * g->c; p++) {
@@ -825,14 +827,9 @@ static void depthwise_blocked_task(void *arg, int task, int thread) {
 /* 1x1 convolutions of 1x1 planes: task = a block of output rows over
  * (image, group, channel), each a dot product of a weight row and the
  * image's group input, then bias, residual and activation. */
-typedef struct sgemv_ctx {
-  const conv_run_ctx *r;
-  int64_t per_task;
-} sgemv_ctx;
-
 static void sgemv_task(void *arg, int task, int thread) {
   (void)thread;
-  const sgemv_ctx *sc = arg;
+  const chunked_ctx *sc = arg;
   const conv_run_ctx *r = sc->r;
   const conv_state *s = r->s;
   const conv_geom *g = &s->g;
@@ -910,14 +907,14 @@ int rn_cpu_conv_run(const void *state, const rn_plugin_tensor *const *inputs, in
     const int64_t rows = g->n * g->g * g->mg, macs = rows * g->cg;
     int64_t per = macs < 16384 || s->threads < 2 ? rows : cpu_div_up(rows, (int64_t)s->threads * 2);
     if (per < 16) per = 16;
-    sgemv_ctx sc = {&r, per};
+    chunked_ctx sc = {&r, per};
     rn_cpu_parallel(s->threads, (int)cpu_div_up(rows, per), sgemv_task, &sc);
     return 0;
   }
   if (s->path == PATH_PACKED) {
     if (!s->direct) {
       int64_t pairs = g->n * g->c, tasks = pairs < 4 * s->threads ? pairs : 4 * s->threads;
-      phase_ctx pc = {&r, cpu_div_up(pairs, tasks)};
+      chunked_ctx pc = {&r, cpu_div_up(pairs, tasks)};
       rn_cpu_parallel(s->threads, (int)cpu_div_up(pairs, pc.per_task), phase_task, &pc);
     }
     if (s->transposed) {

@@ -106,9 +106,6 @@ static int prepare(const rn_plugin_host *host, const rn_plugin_node *node, void 
   }
   s->threads = cpu_threads(host);
   s->simd = rn_cpu_simd();
-  const cpu_window *w = &s->win;
-  s->stride2 = setup == maxpool_setup && s->simd->maxpool_s2 && w->sh == 2 && w->sw == 2 && w->dh == 1 && w->dw == 1 &&
-               w->kh == w->kw && (w->kw == 2 || w->kw == 3) && !getenv("RN_CPU_NO_STRIDE2_MAXPOOL");
   *state = s;
   return 0;
 }
@@ -135,7 +132,12 @@ int rn_cpu_maxpool_supports(const rn_plugin_host *host, const rn_plugin_node *no
 }
 int rn_cpu_maxpool_prepare(const rn_plugin_host *host, const rn_plugin_node *node, void **state, char *err,
                            size_t err_size) {
-  return prepare(host, node, state, err, err_size, maxpool_setup);
+  if (prepare(host, node, state, err, err_size, maxpool_setup)) return 1;
+  pool_state *s = *state;
+  const cpu_window *w = &s->win;
+  s->stride2 = s->simd->maxpool_s2 && w->sh == 2 && w->sw == 2 && w->dh == 1 && w->dw == 1 && w->kh == w->kw &&
+               (w->kw == 2 || w->kw == 3) && !getenv("RN_CPU_NO_STRIDE2_MAXPOOL");
+  return 0;
 }
 int rn_cpu_maxpool_run(const void *state, const rn_plugin_tensor *const *inputs, int n_inputs,
                        rn_plugin_tensor *const *outputs, int n_outputs, void *workspace, char *err, size_t err_size) {

@@ -606,9 +606,10 @@ static void winograd_output(const float *m, int64_t xi_stride, int ntiles, float
   float t[4][6][WT], o[4][4][WT];
   for (int j = 0; j < 6; j++)
     for (int k = 0; k < WT; k++) {
-      float m0 = m[(0 * 6 + j) * xi_stride + (k < ntiles ? k : 0)], m1 = m[(1 * 6 + j) * xi_stride + (k < ntiles ? k : 0)],
-            m2 = m[(2 * 6 + j) * xi_stride + (k < ntiles ? k : 0)], m3 = m[(3 * 6 + j) * xi_stride + (k < ntiles ? k : 0)],
-            m4 = m[(4 * 6 + j) * xi_stride + (k < ntiles ? k : 0)], m5 = m[(5 * 6 + j) * xi_stride + (k < ntiles ? k : 0)];
+      const int64_t kk = k < ntiles ? k : 0;
+      float m0 = m[(0 * 6 + j) * xi_stride + kk], m1 = m[(1 * 6 + j) * xi_stride + kk],
+            m2 = m[(2 * 6 + j) * xi_stride + kk], m3 = m[(3 * 6 + j) * xi_stride + kk],
+            m4 = m[(4 * 6 + j) * xi_stride + kk], m5 = m[(5 * 6 + j) * xi_stride + kk];
       t[0][j][k] = m0 + m1 + m2 + m3 + m4;
       t[1][j][k] = m1 - m2 + 2 * m3 - 2 * m4;
       t[2][j][k] = m1 + m2 + 4 * m3 + 4 * m4;
