@@ -840,8 +840,7 @@ static void sgemv_task(void *arg, int task, int thread) {
     const int64_t ig = row / g->mg, img = ig / g->g, gi = ig % g->g, j0 = row % g->mg;
     const int64_t end = (ig + 1) * g->mg < r1 ? (ig + 1) * g->mg : r1, n = end - row;
     float *yv = r->y + img * g->m + gi * g->mg + j0;
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)g->cg, 1.0f, r->w + (gi * g->mg + j0) * g->cg, (int)g->cg,
-                r->x + img * g->c + gi * g->cg, 1, 0.0f, yv, 1);
+    s->simd->dot_rows(r->w + (gi * g->mg + j0) * g->cg, g->cg, n, g->cg, r->x + img * g->c + gi * g->cg, yv);
     s->simd->add(yv, r->bias + gi * g->mg + j0, yv, n);
     if (r->z) s->simd->add(yv, r->z + img * g->m + gi * g->mg + j0, yv, n);
     s->simd->activation(yv, yv, n, &s->act);

@@ -519,6 +519,52 @@ static float sum(const float *x, int64_t n) {
   return s;
 }
 
+/* y[i] = dot(w + i * ldw, x) over k values, for i < n: four rows at a time,
+ * two vectors each, so that every x vector loaded serves eight independent
+ * sums. A classifier at batch 1 (2048 x 1000 weights) streams its weights
+ * from memory once: OpenBLAS 0.3.21's sgemv (its default Zen 4 kernel) ran
+ * ResNet-50's at 11.7 GB/s, half of what one core reads (see gemm.c). */
+static inline float hsum_v(vfw v) {
+  float s = 0.0f;
+  for (int l = 0; l < GEMM_VW; l++) s += v[l];
+  return s;
+}
+static void dot_rows(const float *w, int64_t ldw, int64_t n, int64_t k, const float *x, float *y) {
+  enum { VW = GEMM_VW };
+  const int64_t kv = k / (2 * VW) * (2 * VW);
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const float *w0 = w + i * ldw, *w1 = w0 + ldw, *w2 = w1 + ldw, *w3 = w2 + ldw;
+    vfw a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, b0 = {0}, b1 = {0}, b2 = {0}, b3 = {0};
+    for (int64_t j = 0; j < kv; j += 2 * VW) {
+      vfw xa, xb, v;
+      memcpy(&xa, x + j, sizeof xa);
+      memcpy(&xb, x + j + VW, sizeof xb);
+#define DOT_ROW(r)                                 \
+  memcpy(&v, w##r + j, sizeof v), a##r += v * xa; \
+  memcpy(&v, w##r + j + VW, sizeof v), b##r += v * xb;
+      DOT_ROW(0) DOT_ROW(1) DOT_ROW(2) DOT_ROW(3)
+#undef DOT_ROW
+    }
+    float s0 = hsum_v(a0 + b0), s1 = hsum_v(a1 + b1), s2 = hsum_v(a2 + b2), s3 = hsum_v(a3 + b3);
+    for (int64_t j = kv; j < k; j++) s0 += w0[j] * x[j], s1 += w1[j] * x[j], s2 += w2[j] * x[j], s3 += w3[j] * x[j];
+    y[i] = s0, y[i + 1] = s1, y[i + 2] = s2, y[i + 3] = s3;
+  }
+  for (; i < n; i++) {
+    const float *wr = w + i * ldw;
+    vfw a = {0};
+    for (int64_t j = 0; j < kv; j += VW) {
+      vfw v, xv;
+      memcpy(&v, wr + j, sizeof v);
+      memcpy(&xv, x + j, sizeof xv);
+      a += v * xv;
+    }
+    float s = hsum_v(a);
+    for (int64_t j = kv; j < k; j++) s += wr[j] * x[j];
+    y[i] = s;
+  }
+}
+
 static void add(const float *a, const float *b, float *y, int64_t n) {
   for (int64_t i = 0; i < n; i++) y[i] = a[i] + b[i];
 }
@@ -705,7 +751,7 @@ void SIMD_CAT(rn_cpu_gemm_tile_short, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg
                                                        int64_t ldc, int mr, int nr, const cpu_tile_epilogue *ep);
 
 const cpu_simd SIMD_TABLE = {
-    SIMD_STR(CPU_SIMD_SUFFIX), GEMM_VW, epilogue, activation, depthwise, depthwise_blocked, DEPTHWISE_FLAT, DEPTHWISE_S2, maxpool, MAXPOOL_S2, sum, add, mul, add_scalar, mul_scalar,
+    SIMD_STR(CPU_SIMD_SUFFIX), GEMM_VW, epilogue, activation, depthwise, depthwise_blocked, DEPTHWISE_FLAT, DEPTHWISE_S2, maxpool, MAXPOOL_S2, sum, dot_rows, add, mul, add_scalar, mul_scalar,
     softmax_row, winograd_input, winograd_output, winograd2_input, winograd2_output,
     SIMD_CAT(rn_cpu_gemm_tile, CPU_SIMD_SUFFIX),
     GEMM_MR, GEMM_NR, SIMD_CAT(rn_cpu_gemm_tile_short, CPU_SIMD_SUFFIX), GEMM_MR_SHORT,

@@ -84,6 +84,9 @@ typedef struct cpu_simd {
   void (*maxpool_s2)(const cpu_window *g, const float *x, float *y);
   /* Sum of x[0..n). */
   float (*sum)(const float *x, int64_t n);
+  /* y[i] = dot(w + i * ldw, x[0..k)) for i < n (a matrix-vector product
+   * with the matrix's rows contiguous). */
+  void (*dot_rows)(const float *w, int64_t ldw, int64_t n, int64_t k, const float *x, float *y);
   /* y = a + b, y = a * b over n values; the _scalar forms take b as one value. */
   void (*add)(const float *a, const float *b, float *y, int64_t n);
   void (*mul)(const float *a, const float *b, float *y, int64_t n);

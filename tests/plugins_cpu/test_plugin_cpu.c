@@ -806,6 +806,10 @@ int main(int argc, char **argv) {
         gemm_case(env, rnd_int(1, 33), rnd_int(1, 37), rnd_int(1, 41), ta, tb, 1, rnd_float() * 2, 1,
                   rnd_float() * 2, ck, rnd() % 2, RN_DTYPE_FLOAT, 1);
         gemm_case(env, 1, rnd_int(1, 9), rnd_int(1, 9), ta, tb, 1, 0.5f, 1, 0.0f, ck, 1, RN_DTYPE_FLOAT, 1);
+        /* a classifier head at batch 1: more rows than one block of the
+         * plugin's dot products (256), a depth past its vector loop */
+        gemm_case(env, 1, rnd_int(257, 600), rnd_int(40, 700), ta, tb, 1, rnd_float() * 2, 1, rnd_float() * 2, ck,
+                  rnd() % 2, RN_DTYPE_FLOAT, 1);
       }
   for (int i = 0; i < 100; i++)
     gemm_case(env, rnd_int(1, 65), rnd_int(1, 65), rnd_int(1, 65), rnd() % 2, rnd() % 2, rnd() % 2,
