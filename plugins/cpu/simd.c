@@ -187,14 +187,24 @@ static void depthwise(const cpu_window *g, const float *x, const float *w, float
  * do not fault). No copy, no transpose, no per-channel set-up: kh*kw masked
  * FMAs per 16 outputs, four chunks of 16 at a time (independent sums).
  * masks[c * taps + t]: the lanes of chunk c valid for tap t, from
- * rn_cpu_depthwise_flat_masks; chunks are padded to a multiple of four with
- * empty masks. y may not alias x. */
+ * rn_cpu_depthwise_flat_masks. y may not alias x. */
 #if defined(__AVX512F__)
+/* Bias, residual, activation and the (masked) store of chunk c's sums. */
+static inline void flat_store(__m512 v, int64_t c, int64_t plane, const float *z, int fuse_act, const cpu_act *act,
+                              float *y) {
+  const int64_t q = c * 16, n = plane - q < 16 ? plane - q : 16;
+  const __mmask16 keep = (__mmask16)(n == 16 ? 0xFFFF : (1u << n) - 1);
+  if (z) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(keep, z + q));
+  if (fuse_act) v = (__m512)act_v((vfw)v, act);
+  _mm512_mask_storeu_ps(y + q, keep, v);
+}
+
 static void depthwise_flat(const cpu_window *g, const uint16_t *masks, const int64_t *toff, const float *x,
                            const float *w, float bias, const float *z, const cpu_act *act, float *y) {
   const int64_t plane = g->oh * g->ow, taps = g->kh * g->kw, chunks = (plane + 15) / 16;
   const int fuse_act = act->kind != CPU_ACT_NONE && act_has_vector_form(act);
-  for (int64_t c0 = 0; c0 < chunks; c0 += 4) {
+  int64_t c0 = 0;
+  for (; c0 + 4 <= chunks; c0 += 4) {
     __m512 a0 = _mm512_set1_ps(bias), a1 = a0, a2 = a0, a3 = a0;
     const uint16_t *m = masks + c0 * taps;
     const float *xq = x + c0 * 16;
@@ -206,15 +216,21 @@ static void depthwise_flat(const cpu_window *g, const uint16_t *masks, const int
       a2 = _mm512_fmadd_ps(wt, _mm512_maskz_loadu_ps(m[2 * taps + t], p + 32), a2);
       a3 = _mm512_fmadd_ps(wt, _mm512_maskz_loadu_ps(m[3 * taps + t], p + 48), a3);
     }
-    __m512 acc[4] = {a0, a1, a2, a3};
-    for (int u = 0; u < 4 && c0 + u < chunks; u++) {
-      const int64_t q = (c0 + u) * 16, n = plane - q < 16 ? plane - q : 16;
-      const __mmask16 keep = (__mmask16)(n == 16 ? 0xFFFF : (1u << n) - 1);
-      __m512 v = acc[u];
-      if (z) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(keep, z + q));
-      if (fuse_act) v = (__m512)act_v((vfw)v, act);
-      _mm512_mask_storeu_ps(y + q, keep, v);
-    }
+    flat_store(a0, c0, plane, z, fuse_act, act, y);
+    flat_store(a1, c0 + 1, plane, z, fuse_act, act, y);
+    flat_store(a2, c0 + 2, plane, z, fuse_act, act, y);
+    flat_store(a3, c0 + 3, plane, z, fuse_act, act, y);
+  }
+  /* The last chunks one at a time, not padded to four (a 14x14 plane is 13
+   * chunks): each is one chain of dependent FMAs, which the next channel's
+   * independent work overlaps (576x14x14, bench_conv, 1 thread: 0.079 ->
+   * 0.069 ms against padding with empty masks). */
+  for (; c0 < chunks; c0++) {
+    __m512 a = _mm512_set1_ps(bias);
+    const uint16_t *m = masks + c0 * taps;
+    const float *xq = x + c0 * 16;
+    for (int64_t t = 0; t < taps; t++) a = _mm512_fmadd_ps(_mm512_set1_ps(w[t]), _mm512_maskz_loadu_ps(m[t], xq + toff[t]), a);
+    flat_store(a, c0, plane, z, fuse_act, act, y);
   }
   if (act->kind != CPU_ACT_NONE && !fuse_act) activation(y, y, plane, act);
 }

@@ -133,8 +133,8 @@ void rn_cpu_window_ranges(cpu_window *g);
 /* Floats of scratch the depthwise kernel needs per channel. */
 int64_t rn_cpu_depthwise_scratch(const cpu_window *g);
 /* For depthwise_flat (g: stride 1, ow == w): the per-tap input offsets
- * toff[kh*kw] and the lane masks, chunk by chunk (chunks of 16 outputs,
- * padded to a multiple of 4), malloc'ed; NULL when out of memory. */
+ * toff[kh*kw] and the lane masks, chunk by chunk (chunks of 16 outputs),
+ * malloc'ed; NULL when out of memory. */
 uint16_t *rn_cpu_depthwise_flat_masks(const cpu_window *g, int64_t *toff);
 /* Floats of scratch depthwise_blocked needs for `rows` output rows. */
 int64_t rn_cpu_depthwise_blocked_scratch(const cpu_window *g, int vw, int64_t rows);

@@ -59,7 +59,7 @@ int64_t rn_cpu_depthwise_blocked_scratch(const cpu_window *g, int vw, int64_t ro
 }
 
 uint16_t *rn_cpu_depthwise_flat_masks(const cpu_window *g, int64_t *toff) {
-  const int64_t plane = g->oh * g->ow, taps = g->kh * g->kw, chunks = ((plane + 15) / 16 + 3) / 4 * 4;
+  const int64_t plane = g->oh * g->ow, taps = g->kh * g->kw, chunks = (plane + 15) / 16;
   uint16_t *masks = calloc((size_t)(chunks * taps) + 1, sizeof *masks);
   if (!masks) return NULL;
   for (int64_t i = 0; i < g->kh; i++)
