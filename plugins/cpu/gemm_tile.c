@@ -150,13 +150,13 @@ void TILE_CAT(rn_cpu_gemm_tile_t, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, co
 #define STORE_T(r)                                        \
   h0[r] = c##r##_0 + b0, h1[r] = c##r##_1 + b1;           \
   if (row_act) h0[r] = act_v(h0[r], act), h1[r] = act_v(h1[r], act);
-/* The tile's body for the rows ROWS(X) expands (all of them computed, the
- * ones past np on a copy of position 0 and not stored). Bias (and, without
- * a residual, the activation) per position row, then each VW-channel half
- * is transposed in registers (rows past the tile's zero) so that every
- * channel's np consecutive positions leave as one store, after the
- * residual and activation when there is a residual. */
-#define TILE_T_BODY(ROWS)                                                                  \
+/* The tile's body for the NROWS rows ROWS(X) expands (all of them
+ * computed, the ones past np on a copy of position 0 and not stored). Bias
+ * (and, without a residual, the activation) per position row, then each
+ * VW-channel half is transposed in registers (rows past the tile's zero) so
+ * that every channel's np consecutive positions leave as one store, after
+ * the residual and activation when there is a residual. */
+#define TILE_T_BODY(ROWS, NROWS)                                                           \
   ROWS(DECLARE_T)                                                                          \
   const float *ak = a;                                                                     \
   for (int sg = 0; sg < nseg; sg++) {                                                      \
@@ -176,16 +176,28 @@ void TILE_CAT(rn_cpu_gemm_tile_t, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, co
     memcpy(&b1, bl + VW, sizeof b1);                                                       \
   }                                                                                        \
   const int do_act = act && act->kind != CPU_ACT_NONE, row_act = do_act && !z;             \
-  vf h0[VW] = {{0}}, h1[VW] = {{0}};                                                       \
+  vf h0[VW], h1[VW];                                                                       \
+  for (int r = (NROWS); r < VW; r++) h0[r] = h1[r] = (vf){0};                              \
   ROWS(STORE_T)                                                                            \
   transpose_vw(h0);                                                                        \
   if (z) residual_t(h0, nj < VW ? nj : VW, z, ldc, np, do_act ? act : NULL);               \
-  for (int j = 0; j < nj && j < VW; j++) memcpy(c + j * ldc, &h0[j], (size_t)np * sizeof(float)); \
+  for (int j = 0; j < nj && j < VW; j++) store_positions(c + j * ldc, h0[j], np);          \
   if (nj > VW) {                                                                           \
     transpose_vw(h1);                                                                      \
     if (z) residual_t(h1, nj - VW, z + VW * ldc, ldc, np, do_act ? act : NULL);            \
-    for (int j = VW; j < nj; j++) memcpy(c + j * ldc, &h1[j - VW], (size_t)np * sizeof(float)); \
+    for (int j = VW; j < nj; j++) store_positions(c + j * ldc, h1[j - VW], np);            \
   }
+
+/* The first np lanes of v to dst: one masked store on AVX-512 (a memcpy of
+ * a run-time size is a library call, 32 per tile). */
+static inline void store_positions(float *dst, vf v, int np) {
+#if defined(__AVX512F__)
+  _mm512_mask_storeu_ps(dst, (__mmask16)((1u << np) - 1), (__m512)v);
+#else
+  if (np == VW) memcpy(dst, &v, sizeof v);
+  else memcpy(dst, &v, (size_t)np * sizeof(float));
+#endif
+}
 
 /* Channel rows h[0..nj) of np positions: + the residual's rows (z + j*ldc),
  * then act (may be NULL). */
@@ -217,7 +229,7 @@ static inline void residual_t(vf *h, int nj, const float *z, int64_t ldc, int np
 static void tile_t_small(int64_t k_depth, int nseg, const int64_t *seg_off, const float *a, const float *b,
                          int64_t bstride, const int64_t *pos, int np, float *c, int64_t ldc, int nj,
                          const float *bias, const float *z, const cpu_act *act) {
-  TILE_T_BODY(TILE_T_SMALL_ROWS)
+  TILE_T_BODY(TILE_T_SMALL_ROWS, TILE_T_SMALL)
 }
 
 void TILE_CAT(rn_cpu_gemm_tile_t, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, const int64_t *seg_off,
@@ -228,7 +240,7 @@ void TILE_CAT(rn_cpu_gemm_tile_t, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, co
     tile_t_small(k_depth, nseg, seg_off, a, b, bstride, pos, np, c, ldc, nj, bias, z, act);
     return;
   }
-  TILE_T_BODY(GEMM_ROWS)
+  TILE_T_BODY(GEMM_ROWS, GEMM_MR)
 }
 #undef DECLARE_T
 #undef STEP_T
