@@ -484,6 +484,7 @@ int rn_cpu_conv_prepare(const rn_plugin_host *host, const rn_plugin_node *node, 
     wg->tile = wino_tile;
     wg->pt = g->pt, wg->pl = g->pl, wg->th = cpu_div_up(g->oh, wg->tile), wg->tw = cpu_div_up(g->ow, wg->tile);
     wg->act = s->act, wg->simd = s->simd;
+    wg->transposed = rn_cpu_winograd_transposed(wg);
     if (!(s->wino_weights = rn_cpu_winograd_weights(wg, s->weight))) goto oom;
     s->ws = rn_cpu_winograd_workspace(wg);
   } else if (s->weight) {

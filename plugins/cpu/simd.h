@@ -123,6 +123,8 @@ typedef struct cpu_simd {
 } cpu_simd;
 
 #define CPU_WINO_TILES 16
+/* At least every table's gemm_mr (positions of a transposed tile). */
+#define CPU_MAX_MR 16
 
 /* First and one-past-last o in [0, out) with 0 <= o*s + off < in: the
  * outputs whose tap (at offset off from o*s) falls inside the input. */

@@ -11,7 +11,11 @@
  * xi and block of output channels), output transform + epilogue (by output
  * channel). The GEMMs run on the plugin's micro-kernel: U is packed into its
  * row panels in prepare, and the input transform writes V straight into its
- * column panels [xi][tile panel][C][NR]. */
+ * column panels [xi][tile panel][C][NR]. Where the tiles fill those NR-wide
+ * column panels badly (49 tiles: 64 columns computed), they run on the
+ * transposed tile instead (rows = MR tiles, vectors = NR output channels:
+ * 49 = 4 x 12 + 1), U packed into channel panels [xi][panel][C][NR] and V
+ * laid out [xi][C][T]. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,12 +56,31 @@ int rn_cpu_winograd_tile(int64_t n, int64_t c, int64_t m, int64_t oh, int64_t ow
   return 0;
 }
 
+/* Tiles of all images, and their column panels. */
+static int64_t tile_count(const cpu_winograd *g) { return g->n * g->th * g->tw; }
+static int64_t tile_panels(const cpu_winograd *g) { return cpu_div_up(tile_count(g), g->simd->gemm_nr); }
+
+int rn_cpu_winograd_transposed(const cpu_winograd *g) {
+  const int64_t mr = g->simd->gemm_mr, nr = g->simd->gemm_nr, t = tile_count(g);
+  if (getenv("RN_CPU_NO_TRANSPOSED")) return 0;
+  /* Rows the transposed tiles compute: full tiles of MR, then a short one
+   * of TILE_T_SMALL (gemm_tile.c: 4 rows, 2 on AVX2) or a full one. */
+  const int64_t small = mr >= 12 ? 4 : 2, rest = t % mr;
+  const int64_t rows_t = t / mr * mr + (rest == 0 ? 0 : rest <= small ? small : mr);
+  const double util_cols = (double)t / (double)cpu_round_up(t, nr) * (double)g->m / (double)cpu_round_up(g->m, mr);
+  const double util_rows = (double)t / (double)rows_t * (double)g->m / (double)cpu_round_up(g->m, nr);
+  return util_rows > util_cols + 0.05;
+}
+
 float *rn_cpu_winograd_weights(const cpu_winograd *g, const float *w) {
-  const int64_t mr = g->simd->gemm_mr, mpanels = cpu_div_up(g->m, mr), c = g->c, nxi = xis(g);
+  /* Panels of `width` output channels: the micro-kernel's rows (MR) or the
+   * transposed tile's vectors (NR). */
+  const int64_t width = g->transposed ? g->simd->gemm_nr : g->simd->gemm_mr;
+  const int64_t mpanels = cpu_div_up(g->m, width), c = g->c, nxi = xis(g), mr = width;
   float *u = aligned_alloc(64, ((size_t)(nxi * mpanels * mr * c) * sizeof(float) + 63) / 64 * 64);
   if (!u) return NULL;
   float t[36];
-  /* U[xi] as row panels: u[((xi * mpanels + panel) * C + ci) * MR + r]. */
+  /* U[xi] as panels: u[((xi * mpanels + panel) * C + ci) * width + r]. */
   for (int64_t o = 0; o < mpanels * mr; o++)
     for (int64_t i = 0; i < c; i++) {
       if (o < g->m) transform_kernel(g->tile, w + (o * c + i) * 9, t);
@@ -67,12 +90,8 @@ float *rn_cpu_winograd_weights(const cpu_winograd *g, const float *w) {
   return u;
 }
 
-/* Tiles of all images, and their column panels. */
-static int64_t tile_count(const cpu_winograd *g) { return g->n * g->th * g->tw; }
-static int64_t tile_panels(const cpu_winograd *g) { return cpu_div_up(tile_count(g), g->simd->gemm_nr); }
-
 size_t rn_cpu_winograd_workspace(const cpu_winograd *g) {
-  const int64_t padded = tile_panels(g) * g->simd->gemm_nr;
+  const int64_t padded = g->transposed ? tile_count(g) : tile_panels(g) * g->simd->gemm_nr;
   return (size_t)(xis(g) * padded * g->c + xis(g) * tile_count(g) * g->m) * sizeof(float);
 }
 
@@ -89,7 +108,8 @@ static void input_task(void *arg, int task, int thread) {
   (void)thread;
   const wino_run *r = arg;
   const cpu_winograd *g = r->g;
-  const int64_t nr = g->simd->gemm_nr, planes = g->n * g->c, xi_stride = tile_panels(g) * g->c * nr;
+  const int64_t nr = g->simd->gemm_nr, planes = g->n * g->c, tiles = tile_count(g);
+  const int64_t xi_stride = g->transposed ? g->c * tiles : tile_panels(g) * g->c * nr;
   for (int64_t p = task * r->per_task; p < (task + 1) * r->per_task && p < planes; p++) {
     const int64_t img = p / g->c, ch = p % g->c;
     const float *xp = r->x + p * g->h * g->w;
@@ -100,12 +120,13 @@ static void input_task(void *arg, int task, int thread) {
         rows[i] = yy >= 0 && yy < g->h ? xp + yy * g->w : NULL;
       }
       for (int64_t tx = 0; tx < g->tw;) {
-        /* A run of tiles that stays in one column panel. */
+        /* A run of tiles that stays in one column panel (transposed: in
+         * the channel's row of V). */
         const int64_t t = (img * g->th + ty) * g->tw + tx, lane = t % nr;
         int64_t n = g->tw - tx;
         if (n > CPU_WINO_TILES) n = CPU_WINO_TILES;
-        if (n > nr - lane) n = nr - lane;
-        float *dst = r->v + ((t / nr) * g->c + ch) * nr + lane;
+        if (!g->transposed && n > nr - lane) n = nr - lane;
+        float *dst = g->transposed ? r->v + ch * tiles + t : r->v + ((t / nr) * g->c + ch) * nr + lane;
         (g->tile == 4 ? g->simd->winograd_input : g->simd->winograd2_input)(rows, tx * g->tile - g->pl, g->w, (int)n,
                                                                              dst, xi_stride);
         tx += n;
@@ -147,6 +168,31 @@ static void gemm_task(void *arg, int task, int thread) {
   }
 }
 
+/* Transposed: task = (xi, block of output-channel panels of NR); each
+ * panel's MR-tile rows, from V [xi][C][T], into M [xi][M][T]. */
+static void gemm_t_task(void *arg, int task, int thread) {
+  (void)thread;
+  const wino_run *r = arg;
+  const cpu_winograd *g = r->g;
+  const cpu_simd *v = g->simd;
+  const int64_t mr = v->gemm_mr, nr = v->gemm_nr, jpanels = cpu_div_up(g->m, nr);
+  const int64_t blocks = cpu_div_up(jpanels, r->row_panels), xi = task / blocks, blk = task % blocks;
+  const int64_t jp0 = blk * r->row_panels, jp1 = jp0 + r->row_panels < jpanels ? jp0 + r->row_panels : jpanels;
+  const float *vx = r->v + xi * g->c * r->tiles;
+  float *mo = r->mo + xi * g->m * r->tiles;
+  int64_t pos[CPU_MAX_MR];
+  for (int64_t jp = jp0; jp < jp1; jp++) {
+    const float *u = r->u + (xi * jpanels + jp) * g->c * nr;
+    const int64_t j0 = jp * nr, nj = g->m - j0 < nr ? g->m - j0 : nr;
+    for (int64_t p0 = 0; p0 < r->tiles; p0 += mr) {
+      const int64_t np = r->tiles - p0 < mr ? r->tiles - p0 : mr;
+      for (int64_t i = 0; i < np; i++) pos[i] = p0 + i;
+      v->gemm_tile_t(g->c, 1, NULL, u, vx, r->tiles, pos, (int)np, mo + j0 * r->tiles + p0, r->tiles, (int)nj, NULL, NULL,
+                     NULL);
+    }
+  }
+}
+
 static void output_task(void *arg, int task, int thread) {
   (void)thread;
   const wino_run *r = arg;
@@ -173,15 +219,15 @@ void rn_cpu_winograd_run(const cpu_winograd *g, int threads, const float *x, con
                          const float *z, float *y, float *workspace) {
   wino_run r = {g, x, u, bias, z, y, workspace, NULL, tile_count(g), 0, 0};
   const int64_t nxi = xis(g);
-  r.mo = r.v + nxi * tile_panels(g) * g->simd->gemm_nr * g->c;
-  clear_tail_lanes(&r);
+  r.mo = r.v + nxi * (g->transposed ? tile_count(g) : tile_panels(g) * g->simd->gemm_nr) * g->c;
+  if (!g->transposed) clear_tail_lanes(&r);
   int64_t planes = g->n * g->c, tasks = planes < threads * 4 ? planes : threads * 4;
   r.per_task = (planes + tasks - 1) / tasks;
   rn_cpu_parallel(threads, (int)((planes + r.per_task - 1) / r.per_task), input_task, &r);
   /* The GEMMs; split their rows too when the threads would not share them evenly. */
-  const int64_t mpanels = cpu_div_up(g->m, g->simd->gemm_mr);
+  const int64_t mpanels = cpu_div_up(g->m, g->transposed ? g->simd->gemm_nr : g->simd->gemm_mr);
   r.row_panels = threads > 1 && nxi % threads != 0 ? cpu_div_up(mpanels, 4) : mpanels;
-  rn_cpu_parallel(threads, (int)(nxi * cpu_div_up(mpanels, r.row_panels)), gemm_task, &r);
+  rn_cpu_parallel(threads, (int)(nxi * cpu_div_up(mpanels, r.row_panels)), g->transposed ? gemm_t_task : gemm_task, &r);
   planes = g->n * g->m, tasks = planes < threads * 4 ? planes : threads * 4;
   r.per_task = (planes + tasks - 1) / tasks;
   rn_cpu_parallel(threads, (int)((planes + r.per_task - 1) / r.per_task), output_task, &r);

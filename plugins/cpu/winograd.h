@@ -15,14 +15,21 @@ typedef struct cpu_winograd {
   int64_t th, tw; /* tiles per image: ceil(oh / tile) x ceil(ow / tile) */
   cpu_act act;
   const cpu_simd *simd;
+  /* The GEMMs on transposed tiles (rows = Winograd tiles, vectors = output
+   * channels; see rn_cpu_winograd_transposed), else on the micro-kernel. */
+  int transposed;
 } cpu_winograd;
 
 /* The tile side Winograd should use to beat the implicit GEMM for these
  * sizes (4 or 2), or 0. */
 int rn_cpu_winograd_tile(int64_t n, int64_t c, int64_t m, int64_t oh, int64_t ow);
+/* Whether the GEMMs should run on transposed tiles (g's sizes and tile
+ * set): when the tile count fills the micro-kernel's column panels badly. */
+int rn_cpu_winograd_transposed(const cpu_winograd *g);
 /* The (tile + 2)^2 transformed weight matrices of W [M, C, 3, 3] (g->tile
- * set), packed into the micro-kernel's row panels (aligned_alloc'd; NULL
- * when out of memory). */
+ * and g->transposed set), packed into the micro-kernel's row panels or the
+ * transposed tile's channel panels (aligned_alloc'd; NULL when out of
+ * memory). */
 float *rn_cpu_winograd_weights(const cpu_winograd *g, const float *w);
 /* Workspace bytes a run needs. */
 size_t rn_cpu_winograd_workspace(const cpu_winograd *g);
