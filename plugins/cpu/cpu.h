@@ -66,8 +66,9 @@ static inline int cpu_fail(char *err, size_t err_size, const char *fmt, ...) {
   return 1;
 }
 
-/* Puts OpenBLAS in single-threaded mode (once): the plugin's own pool
- * (below) runs sgemm calls in parallel instead. */
+/* Puts OpenBLAS in single-threaded mode and stops the worker threads it
+ * started when it loaded (once): the plugin's own pool (below) runs sgemm
+ * calls in parallel instead. */
 void rn_cpu_blas_single_threaded(void);
 
 /* The thread pool (pool.c). A task gets its index in [0, n_tasks) and the

@@ -61,13 +61,27 @@ void rn_cpu_free_state(void *state) { free(state); }
 
 static atomic_int blas_single;
 
+/* Exported by OpenBLAS's pthreads builds (Debian's default), which start
+ * their worker threads when the library loads; weak, so that a BLAS
+ * without it still links and loads. */
+extern int blas_thread_shutdown_(void) __attribute__((weak));
+
 void rn_cpu_blas_single_threaded(void) {
-  if (!atomic_exchange(&blas_single, 1)) openblas_set_num_threads(1);
+  if (atomic_exchange(&blas_single, 1)) return;
+  openblas_set_num_threads(1);
+  /* Those threads spin, yielding, for about 0.1 s after the library loads
+   * before they sleep: on 2 cores, half the machine during a process's
+   * first runs (perf, rn-bench on MobileNet-v2 at 1 thread: 5% of all
+   * samples, in sched_yield). The plugin never gives OpenBLAS more than one
+   * thread, so they are stopped (OpenBLAS starts them again if its host
+   * asks it for more threads). */
+  if (blas_thread_shutdown_) blas_thread_shutdown_();
 }
 
 RN_PLUGIN_EXPORT const rn_plugin *rn_plugin_entry(uint32_t host_abi_version);
 
 RN_PLUGIN_EXPORT const rn_plugin *rn_plugin_entry(uint32_t host_abi_version) {
   if (host_abi_version != RN_PLUGIN_ABI_VERSION) return NULL;
+  rn_cpu_blas_single_threaded();
   return &table;
 }
