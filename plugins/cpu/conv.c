@@ -401,14 +401,13 @@ static int plan_depthwise_blocked(conv_state *s) {
  * convolutions whose output is as wide as the input: the planes read in
  * place with masked loads, no copy nor transpose. Measured against the
  * kernels above: 3x3 layers 1.2-1.6x faster from 7x7 to 56x56 planes (about
- * even at 112x112), 5x5 even at 28x28 but 1.2x slower at 14x14, where the
- * blocked kernel's transposes pay off over 25 taps: those stay blocked.
- * 1 = out of memory. */
+ * even at 112x112); 5x5 even at 28x28 and 7x7, and at 14x14 (bench_conv,
+ * 672 channels) 0.18 -> 0.16 ms since the flat kernel stopped padding a
+ * plane to a multiple of four chunks. 1 = out of memory. */
 static int plan_depthwise_flat(conv_state *s) {
   const conv_geom *g = &s->g;
   if (!s->simd->depthwise_flat || getenv("RN_CPU_NO_FLAT_DEPTHWISE") || getenv("RN_CPU_BLOCKED_DEPTHWISE")) return 0;
   if (g->sh != 1 || g->sw != 1 || g->ow != g->w) return 0;
-  if (g->kh * g->kw > 9 && g->oh * g->ow <= DW_BLOCKED_MAX_PLANE) return 0;
   if (!(s->dw_toff = malloc((size_t)(g->kh * g->kw) * sizeof *s->dw_toff))) return 1;
   if (!(s->dw_masks = rn_cpu_depthwise_flat_masks(&s->win, s->dw_toff))) return 1;
   s->ws_per_thread = 0;
