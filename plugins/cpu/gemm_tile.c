@@ -141,6 +141,13 @@ void TILE_CAT(rn_cpu_gemm_tile_t, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, co
                                                    int64_t ldc, int nj, const float *bias, const float *z, const cpu_act *act);
 
 #define DECLARE_T(r) vf c##r##_0 = {0}, c##r##_1 = {0}; const int64_t p##r = pos[r < np ? r : 0];
+/* The transposed tile's A panel (K rows of NR weights, 128 bytes each on
+ * AVX-512) is fetched this many rows ahead: a panel's first tile reads it
+ * from L3 or memory (weights outgrow L2 in the late layers), the others
+ * from L2 (interleaved A/B at 1 thread: MobileNet-v2 -2.3%, ResNet-50 and
+ * EfficientNet-B0 -1.1%). */
+enum { A_PREFETCH_ROWS = 16 };
+
 /* Consecutive positions (every tile of a 1x1 convolution read in place):
  * the broadcasts take constant offsets from one pointer, which frees the
  * twelve registers that held the positions (the general loop spills three). */
@@ -173,6 +180,8 @@ void TILE_CAT(rn_cpu_gemm_tile_t, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, co
       const float *bk = b + (seg_off ? seg_off[sg] : 0) + pos[0];                          \
       for (int64_t k = 0; k < k_depth; k++, bk += bstride, ak += NR) {                     \
         vf a0, a1;                                                                         \
+        __builtin_prefetch(ak + A_PREFETCH_ROWS * NR);                                     \
+        __builtin_prefetch(ak + A_PREFETCH_ROWS * NR + VW);                                \
         memcpy(&a0, ak, sizeof a0);                                                        \
         memcpy(&a1, ak + VW, sizeof a1);                                                   \
         ROWS(STEP_TC)                                                                      \
@@ -183,6 +192,8 @@ void TILE_CAT(rn_cpu_gemm_tile_t, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, co
       const float *bk = b + (seg_off ? seg_off[sg] : 0);                                   \
       for (int64_t k = 0; k < k_depth; k++, bk += bstride, ak += NR) {                     \
         vf a0, a1;                                                                         \
+        __builtin_prefetch(ak + A_PREFETCH_ROWS * NR);                                     \
+        __builtin_prefetch(ak + A_PREFETCH_ROWS * NR + VW);                                \
         memcpy(&a0, ak, sizeof a0);                                                        \
         memcpy(&a1, ak + VW, sizeof a1);                                                   \
         ROWS(STEP_T)                                                                       \
