@@ -315,9 +315,7 @@ static int plan_packed(conv_state *s) {
    * tiles of MR positions (any offsets) by NR output channels do less work
    * (measured: 7x7 layers 12-18% faster). Not with Tanh (no vector form). */
   const int64_t valid = g->oh * g->ow;
-  const double util_cols = (double)valid / (double)cpu_round_up(s->ext, nr) * (double)g->mg / (double)cpu_round_up(g->mg, mr);
-  const double util_rows = (double)valid / (double)cpu_round_up(valid, mr) * (double)g->mg / (double)cpu_round_up(g->mg, nr);
-  if (s->act.kind != CPU_ACT_TANH && util_rows > util_cols + 0.05 && valid <= TRANSPOSED_MAX_PLANE &&
+  if (s->act.kind != CPU_ACT_TANH && cpu_prefer_transposed(valid, s->ext, g->mg, mr, nr) && valid <= TRANSPOSED_MAX_PLANE &&
       getenv("RN_CPU_NO_TRANSPOSED") == NULL) {
     s->transposed = 1;
     const int64_t jpanels = cpu_div_up(g->mg, nr);

@@ -48,6 +48,16 @@ static inline int64_t cpu_numel(const rn_plugin_tensor *t) {
 static inline int64_t cpu_div_up(int64_t a, int64_t b) { return (a + b - 1) / b; }
 static inline int64_t cpu_round_up(int64_t v, int64_t m) { return cpu_div_up(v, m) * m; }
 
+/* Whether transposed tiles (MR positions x NR output channels) waste
+ * clearly less work than the micro-kernel's (MR channels x NR positions)
+ * on `positions` outputs of m channels, of which the micro-kernel would
+ * compute `computed` positions (more where it also computes dropped ones). */
+static inline int cpu_prefer_transposed(int64_t positions, int64_t computed, int64_t m, int64_t mr, int64_t nr) {
+  const double util_cols = (double)positions / (double)cpu_round_up(computed, nr) * (double)m / (double)cpu_round_up(m, mr);
+  const double util_rows = (double)positions / (double)cpu_round_up(positions, mr) * (double)m / (double)cpu_round_up(m, nr);
+  return util_rows > util_cols + 0.05;
+}
+
 /* Reads the INTS attribute `name`: exactly n values, each in [lo, 2^20], or
  * `def` for all n when absent. 0 = ok. */
 int rn_cpu_attr_ints(const rn_plugin_host *h, const rn_plugin_node *node, const char *name, int n, int64_t def,

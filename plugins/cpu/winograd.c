@@ -61,31 +61,24 @@ static int64_t tile_count(const cpu_winograd *g) { return g->n * g->th * g->tw; 
 static int64_t tile_panels(const cpu_winograd *g) { return cpu_div_up(tile_count(g), g->simd->gemm_nr); }
 
 int rn_cpu_winograd_transposed(const cpu_winograd *g) {
-  const int64_t mr = g->simd->gemm_mr, nr = g->simd->gemm_nr, t = tile_count(g);
-  if (getenv("RN_CPU_NO_TRANSPOSED")) return 0;
-  /* Rows the transposed tiles compute: full tiles of MR, then a short one
-   * of TILE_T_SMALL (gemm_tile.c: 4 rows, 2 on AVX2) or a full one. */
-  const int64_t small = mr >= 12 ? 4 : 2, rest = t % mr;
-  const int64_t rows_t = t / mr * mr + (rest == 0 ? 0 : rest <= small ? small : mr);
-  const double util_cols = (double)t / (double)cpu_round_up(t, nr) * (double)g->m / (double)cpu_round_up(g->m, mr);
-  const double util_rows = (double)t / (double)rows_t * (double)g->m / (double)cpu_round_up(g->m, nr);
-  return util_rows > util_cols + 0.05;
+  const int64_t t = tile_count(g);
+  return !getenv("RN_CPU_NO_TRANSPOSED") && cpu_prefer_transposed(t, t, g->m, g->simd->gemm_mr, g->simd->gemm_nr);
 }
 
 float *rn_cpu_winograd_weights(const cpu_winograd *g, const float *w) {
   /* Panels of `width` output channels: the micro-kernel's rows (MR) or the
    * transposed tile's vectors (NR). */
   const int64_t width = g->transposed ? g->simd->gemm_nr : g->simd->gemm_mr;
-  const int64_t mpanels = cpu_div_up(g->m, width), c = g->c, nxi = xis(g), mr = width;
-  float *u = aligned_alloc(64, ((size_t)(nxi * mpanels * mr * c) * sizeof(float) + 63) / 64 * 64);
+  const int64_t mpanels = cpu_div_up(g->m, width), c = g->c, nxi = xis(g);
+  float *u = aligned_alloc(64, ((size_t)(nxi * mpanels * width * c) * sizeof(float) + 63) / 64 * 64);
   if (!u) return NULL;
   float t[36];
   /* U[xi] as panels: u[((xi * mpanels + panel) * C + ci) * width + r]. */
-  for (int64_t o = 0; o < mpanels * mr; o++)
+  for (int64_t o = 0; o < mpanels * width; o++)
     for (int64_t i = 0; i < c; i++) {
       if (o < g->m) transform_kernel(g->tile, w + (o * c + i) * 9, t);
       else memset(t, 0, sizeof t);
-      for (int64_t xi = 0; xi < nxi; xi++) u[((xi * mpanels + o / mr) * c + i) * mr + o % mr] = t[xi];
+      for (int64_t xi = 0; xi < nxi; xi++) u[((xi * mpanels + o / width) * c + i) * width + o % width] = t[xi];
     }
   return u;
 }
@@ -98,7 +91,7 @@ size_t rn_cpu_winograd_workspace(const cpu_winograd *g) {
 typedef struct wino_run {
   const cpu_winograd *g;
   const float *x, *u, *bias, *z;
-  float *y, *v, *mo; /* V [xi][tile panel][C][NR], M [xi][M][T] */
+  float *y, *v, *mo; /* V [xi][tile panel][C][NR] (transposed: [xi][C][T]), M [xi][M][T] */
   int64_t tiles;     /* T */
   int64_t per_task;
   int64_t row_panels; /* GEMM tasks: output-channel panels per task */
