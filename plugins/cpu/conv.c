@@ -616,21 +616,25 @@ static void gemm_column_task(void *arg, int task, int thread) {
   block_epilogue(r, img, gi, 0, g->mg, p0, len);
 }
 
-/* A run split into tasks of per_task units each (phase planes, rows). */
+/* A run split into tasks of per_task units each (phase planes, rows), and
+ * (phase planes) each unit into `bands` bands of rows. */
 typedef struct chunked_ctx {
   const conv_run_ctx *r;
-  int64_t per_task;
+  int64_t per_task, bands;
 } chunked_ctx;
 
-/* PATH_PACKED, before the GEMMs: the phase planes of (image, channel) pairs
- * [task * per, ...) (see plan_packed). */
-
+/* PATH_PACKED, before the GEMMs: band task % bands of the phase planes of
+ * (image, channel) pairs [task / bands * per, ...) (see plan_packed). Few
+ * pairs (a 3-channel stem) are split into bands of rows, so that every
+ * thread has a share. */
 static void phase_task(void *arg, int task, int thread) {
   (void)thread;
   const chunked_ctx *pc = arg;
   const conv_state *s = pc->r->s;
   const conv_geom *g = &s->g;
-  for (int64_t p = task * pc->per_task; p < (task + 1) * pc->per_task && p < g->n * g->c; p++) {
+  const int64_t band = task % pc->bands, first = task / pc->bands * pc->per_task;
+  const int64_t row0 = s->hq * band / pc->bands, row1 = s->hq * (band + 1) / pc->bands;
+  for (int64_t p = first; p < first + pc->per_task && p < g->n * g->c; p++) {
     const int64_t img = p / g->c, ch = p % g->c;
     const float *x = pc->r->x + p * g->h * g->w;
     float *buf = pc->r->ws + img * s->phase_floats;
@@ -638,8 +642,8 @@ static void phase_task(void *arg, int task, int thread) {
       for (int64_t b = 0; b < g->sw; b++) {
         /* e.g. a 1x1 stride-2 convolution reads one phase of four */
         if (a * g->sw + b < 64 && !(s->phases_read >> (a * g->sw + b) & 1)) continue;
-        float *dst = buf + ((a * g->sw + b) * g->c + ch) * s->pplane;
-        for (int64_t row = 0; row < s->hq; row++, dst += s->wq) {
+        float *dst = buf + ((a * g->sw + b) * g->c + ch) * s->pplane + row0 * s->wq;
+        for (int64_t row = row0; row < row1; row++, dst += s->wq) {
           int64_t iy = row * g->sh + a - g->pt; /* input row */
           memset(dst, 0, (size_t)s->wq * sizeof(float));
           if (iy < 0 || iy >= g->h) continue;
@@ -650,12 +654,12 @@ static void phase_task(void *arg, int task, int thread) {
           if (hi > s->wq) hi = s->wq;
           if (g->sw == 1) {
             if (hi > lo) memcpy(dst + lo, xr + lo + off, (size_t)(hi - lo) * sizeof(float));
-          } else {
-            for (int64_t col = lo; col < hi; col++) dst[col] = xr[col * g->sw + off];
+          } else if (hi > lo) {
+            s->simd->gather_stride(xr + lo * g->sw + off, g->sw, hi - lo, dst + lo);
           }
         }
       }
-    if (p == g->n * g->c - 1 || (p + 1) % g->c == 0) /* the image's slack stays zero */
+    if (band == pc->bands - 1 && (p == g->n * g->c - 1 || (p + 1) % g->c == 0)) /* the image's slack stays zero */
       memset(buf + g->sh * g->sw * g->c * s->pplane, 0,
              (size_t)(s->phase_floats - g->sh * g->sw * g->c * s->pplane) * sizeof(float));
   }
@@ -904,15 +908,17 @@ int rn_cpu_conv_run(const void *state, const rn_plugin_tensor *const *inputs, in
     const int64_t rows = g->n * g->g * g->mg, macs = rows * g->cg;
     int64_t per = macs < 16384 || s->threads < 2 ? rows : cpu_div_up(rows, (int64_t)s->threads * 2);
     if (per < 16) per = 16;
-    chunked_ctx sc = {&r, per};
+    chunked_ctx sc = {&r, per, 1};
     rn_cpu_parallel(s->threads, (int)cpu_div_up(rows, per), sgemv_task, &sc);
     return 0;
   }
   if (s->path == PATH_PACKED) {
     if (!s->direct) {
-      int64_t pairs = g->n * g->c, tasks = pairs < 4 * s->threads ? pairs : 4 * s->threads;
-      chunked_ctx pc = {&r, cpu_div_up(pairs, tasks)};
-      rn_cpu_parallel(s->threads, (int)cpu_div_up(pairs, pc.per_task), phase_task, &pc);
+      const int64_t pairs = g->n * g->c, want = 4 * (int64_t)s->threads, tasks = pairs < want ? pairs : want;
+      int64_t bands = s->threads > 1 && pairs < want ? cpu_div_up(want, pairs) : 1;
+      if (bands > s->hq) bands = s->hq;
+      chunked_ctx pc = {&r, cpu_div_up(pairs, tasks), bands};
+      rn_cpu_parallel(s->threads, (int)(cpu_div_up(pairs, pc.per_task) * bands), phase_task, &pc);
     }
     if (s->transposed) {
       const int64_t tiles = cpu_div_up(plane, s->simd->gemm_mr), jpanels = cpu_div_up(g->mg, s->simd->gemm_nr);

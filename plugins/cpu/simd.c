@@ -581,6 +581,17 @@ static void dot_rows(const float *w, int64_t ldw, int64_t n, int64_t k, const fl
   }
 }
 
+/* dst[i] = src[i * stride] for i < n: a strided convolution's phase planes.
+ * Stride 2 gets its own loop, which the compiler turns into permutes (the
+ * general one stays scalar). */
+static void gather_stride(const float *restrict src, int64_t stride, int64_t n, float *restrict dst) {
+  if (stride == 2) {
+    for (int64_t i = 0; i < n; i++) dst[i] = src[2 * i];
+    return;
+  }
+  for (int64_t i = 0; i < n; i++) dst[i] = src[i * stride];
+}
+
 static void add(const float *a, const float *b, float *y, int64_t n) {
   for (int64_t i = 0; i < n; i++) y[i] = a[i] + b[i];
 }
@@ -767,7 +778,7 @@ void SIMD_CAT(rn_cpu_gemm_tile_short, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg
                                                        int64_t ldc, int mr, int nr, const cpu_tile_epilogue *ep);
 
 const cpu_simd SIMD_TABLE = {
-    SIMD_STR(CPU_SIMD_SUFFIX), GEMM_VW, epilogue, activation, depthwise, depthwise_blocked, DEPTHWISE_FLAT, DEPTHWISE_S2, maxpool, MAXPOOL_S2, sum, dot_rows, add, mul, add_scalar, mul_scalar,
+    SIMD_STR(CPU_SIMD_SUFFIX), GEMM_VW, epilogue, activation, depthwise, depthwise_blocked, DEPTHWISE_FLAT, DEPTHWISE_S2, maxpool, MAXPOOL_S2, sum, dot_rows, gather_stride, add, mul, add_scalar, mul_scalar,
     softmax_row, winograd_input, winograd_output, winograd2_input, winograd2_output,
     SIMD_CAT(rn_cpu_gemm_tile, CPU_SIMD_SUFFIX),
     GEMM_MR, GEMM_NR, SIMD_CAT(rn_cpu_gemm_tile_short, CPU_SIMD_SUFFIX), GEMM_MR_SHORT,

@@ -87,6 +87,8 @@ typedef struct cpu_simd {
   /* y[i] = dot(w + i * ldw, x[0..k)) for i < n (a matrix-vector product
    * with the matrix's rows contiguous). */
   void (*dot_rows)(const float *w, int64_t ldw, int64_t n, int64_t k, const float *x, float *y);
+  /* dst[i] = src[i * stride] for i < n. */
+  void (*gather_stride)(const float *src, int64_t stride, int64_t n, float *dst);
   /* y = a + b, y = a * b over n values; the _scalar forms take b as one value. */
   void (*add)(const float *a, const float *b, float *y, int64_t n);
   void (*mul)(const float *a, const float *b, float *y, int64_t n);
