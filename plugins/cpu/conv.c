@@ -153,6 +153,7 @@ typedef struct conv_state {
   /* Transposed tiles (short output rows, see plan_packed): */
   int transposed;
   int64_t *pos_in;       /* per output position: its phase-plane offset */
+  cpu_tiles_t tiles;         /* the position tiles */
   int64_t tiles_per_task;    /* position tiles per task */
   const cpu_simd *simd;
   size_t ws_per_thread;  /* floats */
@@ -325,9 +326,9 @@ static int plan_packed(conv_state *s) {
     for (int64_t oy = 0; oy < g->oh; oy++)
       for (int64_t ox = 0; ox < g->ow; ox++) s->pos_in[oy * g->ow + ox] = oy * s->wq + ox;
     /* Tasks: (image, group, channel panel, block of position tiles). */
-    const int64_t tiles = cpu_div_up(valid, mr), want = 4 * (int64_t)s->threads;
-    const int64_t per_panel = cpu_div_up(want, images * jpanels);
-    s->tiles_per_task = cpu_div_up(tiles, per_panel < 1 ? 1 : per_panel);
+    s->tiles = cpu_tiles_t_of(valid, mr, s->simd->gemm_mr_t_max);
+    const int64_t want = 4 * (int64_t)s->threads, per_panel = cpu_div_up(want, images * jpanels);
+    s->tiles_per_task = cpu_div_up(s->tiles.count, per_panel < 1 ? 1 : per_panel);
     s->ws_per_thread = 0;
     s->ws = (size_t)(s->phase_floats * g->n) * sizeof(float);
     return 0;
@@ -748,15 +749,16 @@ static void packed_task(void *arg, int task, int thread) {
 }
 
 /* Transposed tiles: task = (image, group, channel panel, block of position
- * tiles); each tile is MR positions x NR channels, written to the output. */
+ * tiles); each tile is MR (or MR + 1, see cpu_tiles_t) positions x NR
+ * channels, written to the output. */
 static void transposed_task(void *arg, int task, int thread) {
   (void)thread;
   const conv_run_ctx *r = arg;
   const conv_state *s = r->s;
   const conv_geom *g = &s->g;
   const cpu_simd *v = s->simd;
-  const int64_t plane = g->oh * g->ow, kdim = g->cg * g->kh * g->kw, mr = v->gemm_mr, nr = v->gemm_nr;
-  const int64_t jpanels = cpu_div_up(g->mg, nr), tiles = cpu_div_up(plane, mr), blocks = cpu_div_up(tiles, s->tiles_per_task);
+  const int64_t plane = g->oh * g->ow, kdim = g->cg * g->kh * g->kw, nr = v->gemm_nr;
+  const int64_t jpanels = cpu_div_up(g->mg, nr), tiles = s->tiles.count, blocks = cpu_div_up(tiles, s->tiles_per_task);
   int64_t t = task;
   const int64_t blk = t % blocks;
   t /= blocks;
@@ -769,7 +771,8 @@ static void transposed_task(void *arg, int task, int thread) {
   const int64_t j0 = jp * nr, nj = g->mg - j0 < nr ? g->mg - j0 : nr;
   float *yc = r->y + (img * g->m + gi * g->mg + j0) * plane;
   for (int64_t tile = blk * s->tiles_per_task; tile < (blk + 1) * s->tiles_per_task && tile < tiles; tile++) {
-    const int64_t p0 = tile * mr, np = plane - p0 < mr ? plane - p0 : mr;
+    const int64_t p0 = cpu_tile_t_start(&s->tiles, tile), p1 = cpu_tile_t_start(&s->tiles, tile + 1);
+    const int64_t np = (p1 < plane ? p1 : plane) - p0;
     v->gemm_tile_t(g->cg, s->n_taps, s->tap_off, a, base, s->pplane, s->pos_in + p0, (int)np, yc + p0,
                    plane, (int)nj, r->bias + gi * g->mg + j0, r->z ? r->z + (yc - r->y) + p0 : NULL, &s->act);
   }
@@ -921,8 +924,8 @@ int rn_cpu_conv_run(const void *state, const rn_plugin_tensor *const *inputs, in
       rn_cpu_parallel(s->threads, (int)(cpu_div_up(pairs, pc.per_task) * bands), phase_task, &pc);
     }
     if (s->transposed) {
-      const int64_t tiles = cpu_div_up(plane, s->simd->gemm_mr), jpanels = cpu_div_up(g->mg, s->simd->gemm_nr);
-      int64_t tasks = g->n * g->g * jpanels * cpu_div_up(tiles, s->tiles_per_task);
+      const int64_t jpanels = cpu_div_up(g->mg, s->simd->gemm_nr);
+      int64_t tasks = g->n * g->g * jpanels * cpu_div_up(s->tiles.count, s->tiles_per_task);
       rn_cpu_parallel(s->threads, (int)tasks, transposed_task, &r);
       return 0;
     }

@@ -48,6 +48,23 @@ static inline int64_t cpu_numel(const rn_plugin_tensor *t) {
 static inline int64_t cpu_div_up(int64_t a, int64_t b) { return (a + b - 1) / b; }
 static inline int64_t cpu_round_up(int64_t v, int64_t m) { return cpu_div_up(v, m) * m; }
 
+/* The transposed tiles over n positions: MR each, except that where the
+ * kernel table's tile takes one more (mr_max = MR + 1), the first n % MR
+ * tiles do, when n is large enough, so that the tiles cover n exactly
+ * (49 = 13 + 12 + 12 + 12) instead of ending on a short tile. Tile i
+ * starts at position cpu_tile_t_start(&t, i) and has MR + (i < extra). */
+typedef struct cpu_tiles_t {
+  int64_t count, mr, extra;
+} cpu_tiles_t;
+
+static inline cpu_tiles_t cpu_tiles_t_of(int64_t n, int64_t mr, int64_t mr_max) {
+  const int64_t extra = n % mr;
+  cpu_tiles_t t = {cpu_div_up(n, mr), mr, 0};
+  if (mr_max > mr && extra > 0 && extra * (mr + 1) <= n) t.count = n / mr, t.extra = extra;
+  return t;
+}
+static inline int64_t cpu_tile_t_start(const cpu_tiles_t *t, int64_t i) { return i * t->mr + (i < t->extra ? i : t->extra); }
+
 /* Whether transposed tiles (MR positions x NR output channels) waste
  * clearly less work than the micro-kernel's (MR channels x NR positions)
  * on `positions` outputs of m channels, of which the micro-kernel would

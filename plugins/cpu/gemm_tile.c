@@ -264,6 +264,16 @@ static void tile_t_small(int64_t k_depth, int nseg, const int64_t *seg_off, cons
   TILE_T_BODY(TILE_T_SMALL_ROWS, TILE_T_SMALL)
 }
 
+#if GEMM_MR_T_MAX > GEMM_MR
+/* One position more than MR, so that tile counts cover a plane exactly
+ * (7x7: 13 + 12 + 12 + 12) instead of ending on a short tile. */
+static void tile_t_max(int64_t k_depth, int nseg, const int64_t *seg_off, const float *a, const float *b,
+                       int64_t bstride, const int64_t *pos, int np, float *c, int64_t ldc, int nj,
+                       const float *bias, const float *z, const cpu_act *act) {
+  TILE_T_BODY(GEMM_ROWS_T_MAX, GEMM_MR_T_MAX)
+}
+#endif
+
 void TILE_CAT(rn_cpu_gemm_tile_t, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, const int64_t *seg_off,
                                                    const float *a, const float *b, int64_t bstride,
                                                    const int64_t *pos, int np, float *c,
@@ -272,6 +282,12 @@ void TILE_CAT(rn_cpu_gemm_tile_t, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, co
     tile_t_small(k_depth, nseg, seg_off, a, b, bstride, pos, np, c, ldc, nj, bias, z, act);
     return;
   }
+#if GEMM_MR_T_MAX > GEMM_MR
+  if (np > GEMM_MR) {
+    tile_t_max(k_depth, nseg, seg_off, a, b, bstride, pos, np, c, ldc, nj, bias, z, act);
+    return;
+  }
+#endif
   TILE_T_BODY(GEMM_ROWS, GEMM_MR)
 }
 #undef DECLARE_T

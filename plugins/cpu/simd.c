@@ -782,5 +782,5 @@ const cpu_simd SIMD_TABLE = {
     softmax_row, winograd_input, winograd_output, winograd2_input, winograd2_output,
     SIMD_CAT(rn_cpu_gemm_tile, CPU_SIMD_SUFFIX),
     GEMM_MR, GEMM_NR, SIMD_CAT(rn_cpu_gemm_tile_short, CPU_SIMD_SUFFIX), GEMM_MR_SHORT,
-    SIMD_CAT(rn_cpu_gemm_tile_t, CPU_SIMD_SUFFIX),
+    SIMD_CAT(rn_cpu_gemm_tile_t, CPU_SIMD_SUFFIX), GEMM_MR_T_MAX,
 };

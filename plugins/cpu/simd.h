@@ -116,12 +116,13 @@ typedef struct cpu_simd {
   void (*gemm_tile_short)(int64_t k_depth, int nseg, const int64_t *seg_off, const float *a, const float *b,
                           int64_t bstride, float *c, int64_t ldc, int mr, int nr, const cpu_tile_epilogue *ep);
   int gemm_mr_short;
-  /* The transposed tile (gemm_tile.c): gemm_mr output positions (any
-   * offsets into b, consecutive outputs) x gemm_nr output channels, for
-   * short output rows. */
+  /* The transposed tile (gemm_tile.c): up to gemm_mr_t_max output
+   * positions (any offsets into b, consecutive outputs; gemm_mr or one
+   * more) x gemm_nr output channels, for short output rows. */
   void (*gemm_tile_t)(int64_t k_depth, int nseg, const int64_t *seg_off, const float *a, const float *b,
                       int64_t bstride, const int64_t *pos, int np, float *c, int64_t ldc, int nj,
                       const float *bias, const float *z, const cpu_act *act);
+  int gemm_mr_t_max;
 } cpu_simd;
 
 #define CPU_WINO_TILES 16

@@ -173,12 +173,14 @@ static void gemm_t_task(void *arg, int task, int thread) {
   const int64_t jp0 = blk * r->row_panels, jp1 = jp0 + r->row_panels < jpanels ? jp0 + r->row_panels : jpanels;
   const float *vx = r->v + xi * g->c * r->tiles;
   float *mo = r->mo + xi * g->m * r->tiles;
+  const cpu_tiles_t rows = cpu_tiles_t_of(r->tiles, mr, v->gemm_mr_t_max);
   int64_t pos[CPU_MAX_MR];
   for (int64_t jp = jp0; jp < jp1; jp++) {
     const float *u = r->u + (xi * jpanels + jp) * g->c * nr;
     const int64_t j0 = jp * nr, nj = g->m - j0 < nr ? g->m - j0 : nr;
-    for (int64_t p0 = 0; p0 < r->tiles; p0 += mr) {
-      const int64_t np = r->tiles - p0 < mr ? r->tiles - p0 : mr;
+    for (int64_t ti = 0; ti < rows.count; ti++) {
+      const int64_t p0 = cpu_tile_t_start(&rows, ti), p1 = cpu_tile_t_start(&rows, ti + 1);
+      const int64_t np = (p1 < r->tiles ? p1 : r->tiles) - p0;
       for (int64_t i = 0; i < np; i++) pos[i] = p0 + i;
       v->gemm_tile_t(g->c, 1, NULL, u, vx, r->tiles, pos, (int)np, mo + j0 * r->tiles + p0, r->tiles, (int)nj, NULL, NULL,
                      NULL);
