@@ -621,6 +621,20 @@ static void softmax_row(const float *x, float *y, int64_t n) {
  * row (relative to col0) read as zero. */
 enum { WT = 16 };
 
+/* dst[0..n) = src[0..n) for a short run (the transforms' rows of up to
+ * 4 * WT values): masked vector moves on AVX-512, where a memcpy of a
+ * run-time size would be a library call per row. */
+static inline void copy_short(float *dst, const float *src, int64_t n) {
+#if defined(__AVX512F__)
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 m = (__mmask16)(n - i >= 16 ? 0xFFFF : (1u << (n - i)) - 1);
+    _mm512_mask_storeu_ps(dst + i, m, _mm512_maskz_loadu_ps(m, src + i));
+  }
+#else
+  memcpy(dst, src, (size_t)n * sizeof(float));
+#endif
+}
+
 /* The a x a input tiles of up to WT tiles side by side, tiles `step`
  * columns apart: d[(i * a + j) * WT + k] = row i, column col0 + j + step*k,
  * zero outside the row (or the tile count). Inlined with constant a, step. */
@@ -667,7 +681,7 @@ static void winograd_input(const float *const *rows, int64_t col0, int64_t w, in
       r[4][k] = 2 * d1 - d2 - 2 * d3 + d4;
       r[5][k] = 4 * d1 - 5 * d3 + d5;
     }
-    for (int j = 0; j < 6; j++) memcpy(v + (i * 6 + j) * xi_stride, r[j], (size_t)ntiles * sizeof(float));
+    for (int j = 0; j < 6; j++) copy_short(v + (i * 6 + j) * xi_stride, r[j], ntiles);
   }
 }
 
@@ -697,13 +711,12 @@ static void winograd_output(const float *m, int64_t xi_stride, int ntiles, float
       o[i][3][k] = m1 - m2 + 8 * m3 - 8 * m4 + m5;
     }
   for (int i = 0; i < 4; i++) {
-    float *r = out_rows[i];
-    if (!r) continue;
-    for (int k = 0; k < ntiles; k++)
-      for (int j = 0; j < 4; j++) {
-        int64_t c = col0 + 4 * k + j;
-        if (c < w) r[c] = o[i][j][k];
-      }
+    if (!out_rows[i]) continue;
+    float row[4 * WT]; /* tile k's 4 outputs side by side */
+    for (int k = 0; k < WT; k++)
+      for (int j = 0; j < 4; j++) row[4 * k + j] = o[i][j][k];
+    const int64_t n = 4 * ntiles < w - col0 ? 4 * ntiles : w - col0;
+    copy_short(out_rows[i] + col0, row, n);
   }
 }
 
@@ -731,7 +744,7 @@ static void winograd2_input(const float *const *rows, int64_t col0, int64_t w, i
       r[2][k] = d2 - d1;
       r[3][k] = d1 - d3;
     }
-    for (int j = 0; j < 4; j++) memcpy(v + (i * 4 + j) * xi_stride, r[j], (size_t)ntiles * sizeof(float));
+    for (int j = 0; j < 4; j++) copy_short(v + (i * 4 + j) * xi_stride, r[j], ntiles);
   }
 }
 
@@ -754,13 +767,12 @@ static void winograd2_output(const float *m, int64_t xi_stride, int ntiles, floa
       o[i][1][k] = m1 - m2 - m3;
     }
   for (int i = 0; i < 2; i++) {
-    float *r = out_rows[i];
-    if (!r) continue;
-    for (int k = 0; k < ntiles; k++)
-      for (int j = 0; j < 2; j++) {
-        int64_t c = col0 + 2 * k + j;
-        if (c < w) r[c] = o[i][j][k];
-      }
+    if (!out_rows[i]) continue;
+    float row[2 * WT]; /* tile k's 2 outputs side by side */
+    for (int k = 0; k < WT; k++)
+      for (int j = 0; j < 2; j++) row[2 * k + j] = o[i][j][k];
+    const int64_t n = 2 * ntiles < w - col0 ? 2 * ntiles : w - col0;
+    copy_short(out_rows[i] + col0, row, n);
   }
 }
 
