@@ -166,6 +166,21 @@ enum { A_PREFETCH_ROWS = 16 };
 #define STORE_T(r)                                        \
   h0[r] = c##r##_0 + b0, h1[r] = c##r##_1 + b1;           \
   if (row_act) h0[r] = act_v(h0[r], act), h1[r] = act_v(h1[r], act);
+/* The k loop over every segment, each row of A's NR weights combined with
+ * the B values that STEP(r) reads at bk (b + the segment's offset + base). */
+#define TILE_T_LOOP(ROWS, STEP, BASE)                                                      \
+  for (int sg = 0; sg < nseg; sg++) {                                                      \
+    const float *bk = b + (seg_off ? seg_off[sg] : 0) + (BASE);                            \
+    for (int64_t k = 0; k < k_depth; k++, bk += bstride, ak += NR) {                       \
+      vf a0, a1;                                                                           \
+      __builtin_prefetch(ak + A_PREFETCH_ROWS * NR);                                       \
+      __builtin_prefetch(ak + A_PREFETCH_ROWS * NR + VW);                                  \
+      memcpy(&a0, ak, sizeof a0);                                                          \
+      memcpy(&a1, ak + VW, sizeof a1);                                                     \
+      ROWS(STEP)                                                                           \
+    }                                                                                      \
+  }
+
 /* The tile's body for the NROWS rows ROWS(X) expands (all of them
  * computed, the ones past np on a copy of position 0 and not stored). Bias
  * (and, without a residual, the activation) per position row, then each
@@ -176,29 +191,9 @@ enum { A_PREFETCH_ROWS = 16 };
   ROWS(DECLARE_T)                                                                          \
   const float *ak = a;                                                                     \
   if (np == (NROWS) && pos[np - 1] - pos[0] == np - 1) {                                   \
-    for (int sg = 0; sg < nseg; sg++) {                                                    \
-      const float *bk = b + (seg_off ? seg_off[sg] : 0) + pos[0];                          \
-      for (int64_t k = 0; k < k_depth; k++, bk += bstride, ak += NR) {                     \
-        vf a0, a1;                                                                         \
-        __builtin_prefetch(ak + A_PREFETCH_ROWS * NR);                                     \
-        __builtin_prefetch(ak + A_PREFETCH_ROWS * NR + VW);                                \
-        memcpy(&a0, ak, sizeof a0);                                                        \
-        memcpy(&a1, ak + VW, sizeof a1);                                                   \
-        ROWS(STEP_TC)                                                                      \
-      }                                                                                    \
-    }                                                                                      \
+    TILE_T_LOOP(ROWS, STEP_TC, pos[0])                                                     \
   } else {                                                                                 \
-    for (int sg = 0; sg < nseg; sg++) {                                                    \
-      const float *bk = b + (seg_off ? seg_off[sg] : 0);                                   \
-      for (int64_t k = 0; k < k_depth; k++, bk += bstride, ak += NR) {                     \
-        vf a0, a1;                                                                         \
-        __builtin_prefetch(ak + A_PREFETCH_ROWS * NR);                                     \
-        __builtin_prefetch(ak + A_PREFETCH_ROWS * NR + VW);                                \
-        memcpy(&a0, ak, sizeof a0);                                                        \
-        memcpy(&a1, ak + VW, sizeof a1);                                                   \
-        ROWS(STEP_T)                                                                       \
-      }                                                                                    \
-    }                                                                                      \
+    TILE_T_LOOP(ROWS, STEP_T, 0)                                                           \
   }                                                                                        \
   vf b0 = {0}, b1 = {0};                                                                   \
   if (bias) {                                                                              \
@@ -293,5 +288,6 @@ void TILE_CAT(rn_cpu_gemm_tile_t, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, co
 #undef DECLARE_T
 #undef STEP_T
 #undef STEP_TC
+#undef TILE_T_LOOP
 #undef STORE_T
 #undef TILE_T_BODY

@@ -635,6 +635,17 @@ static inline void copy_short(float *dst, const float *src, int64_t n) {
 #endif
 }
 
+/* One output row of up to WT tiles of `tile` columns (oi[j * WT + k]:
+ * column j of tile k), side by side into out[col0, ...) clipped to w.
+ * Inlined with a constant tile. */
+static inline __attribute__((always_inline)) void winograd_store_row(const float *oi, int tile, int ntiles,
+                                                                     float *out, int64_t col0, int64_t w) {
+  float row[4 * WT];
+  for (int k = 0; k < WT; k++)
+    for (int j = 0; j < tile; j++) row[tile * k + j] = oi[j * WT + k];
+  copy_short(out + col0, row, tile * ntiles < w - col0 ? tile * ntiles : w - col0);
+}
+
 /* The a x a input tiles of up to WT tiles side by side, tiles `step`
  * columns apart: d[(i * a + j) * WT + k] = row i, column col0 + j + step*k,
  * zero outside the row (or the tile count). Inlined with constant a, step. */
@@ -710,14 +721,8 @@ static void winograd_output(const float *m, int64_t xi_stride, int ntiles, float
       o[i][2][k] = m1 + m2 + 4 * m3 + 4 * m4;
       o[i][3][k] = m1 - m2 + 8 * m3 - 8 * m4 + m5;
     }
-  for (int i = 0; i < 4; i++) {
-    if (!out_rows[i]) continue;
-    float row[4 * WT]; /* tile k's 4 outputs side by side */
-    for (int k = 0; k < WT; k++)
-      for (int j = 0; j < 4; j++) row[4 * k + j] = o[i][j][k];
-    const int64_t n = 4 * ntiles < w - col0 ? 4 * ntiles : w - col0;
-    copy_short(out_rows[i] + col0, row, n);
-  }
+  for (int i = 0; i < 4; i++)
+    if (out_rows[i]) winograd_store_row(&o[i][0][0], 4, ntiles, out_rows[i], col0, w);
 }
 
 /* Winograd F(2x2, 3x3), the same way: lane k is tile k, its 4x4 input
@@ -766,14 +771,8 @@ static void winograd2_output(const float *m, int64_t xi_stride, int ntiles, floa
       o[i][0][k] = m0 + m1 + m2;
       o[i][1][k] = m1 - m2 - m3;
     }
-  for (int i = 0; i < 2; i++) {
-    if (!out_rows[i]) continue;
-    float row[2 * WT]; /* tile k's 2 outputs side by side */
-    for (int k = 0; k < WT; k++)
-      for (int j = 0; j < 2; j++) row[2 * k + j] = o[i][j][k];
-    const int64_t n = 2 * ntiles < w - col0 ? 2 * ntiles : w - col0;
-    copy_short(out_rows[i] + col0, row, n);
-  }
+  for (int i = 0; i < 2; i++)
+    if (out_rows[i]) winograd_store_row(&o[i][0][0], 2, ntiles, out_rows[i], col0, w);
 }
 
 void SIMD_CAT(rn_cpu_gemm_tile, CPU_SIMD_SUFFIX)(int64_t k_depth, int nseg, const int64_t *seg_off, const float *a,
