@@ -53,7 +53,7 @@ static void sgemm_task(void *arg, int task, int thread) {
     }
     return;
   }
-  if (m == 1) { /* a row vector times B (classifier heads at batch 1): sgemv streams B once */
+  if (m == 1) { /* a row vector times B not transposed: sgemv streams B once */
     cblas_sgemv(CblasRowMajor, g->tb ? CblasNoTrans : CblasTrans, g->tb ? (int)n : (int)g->k,
                 g->tb ? (int)g->k : (int)n, g->alpha, b, (int)g->ldb, a, g->ta ? (int)g->lda : 1, g->beta, c, 1);
     return;
