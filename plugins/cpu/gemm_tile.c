@@ -219,7 +219,7 @@ enum { A_PREFETCH_ROWS = 16 };
  * a run-time size is a library call, 32 per tile). */
 static inline void store_positions(float *dst, vf v, int np) {
 #if defined(__AVX512F__)
-  _mm512_mask_storeu_ps(dst, (__mmask16)((1u << np) - 1), (__m512)v);
+  _mm512_mask_storeu_ps(dst, first_lanes(np), (__m512)v);
 #else
   if (np == VW) memcpy(dst, &v, sizeof v);
   else memcpy(dst, &v, (size_t)np * sizeof(float));
@@ -232,7 +232,7 @@ static inline void residual_t(vf *h, int nj, const float *z, int64_t ldc, int np
   for (int j = 0; j < nj; j++) {
     vf zv;
 #if defined(__AVX512F__) /* a masked load: no store-forwarding stall */
-    zv = (vf)_mm512_maskz_loadu_ps((__mmask16)((1u << np) - 1), z + j * ldc);
+    zv = (vf)_mm512_maskz_loadu_ps(first_lanes(np), z + j * ldc);
 #else
     float zl[VW] = {0};
     memcpy(zl, z + j * ldc, (size_t)np * sizeof(float));

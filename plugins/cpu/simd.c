@@ -189,14 +189,19 @@ static void depthwise(const cpu_window *g, const float *x, const float *w, float
  * masks[c * taps + t]: the lanes of chunk c valid for tap t, from
  * rn_cpu_depthwise_flat_masks. y may not alias x. */
 #if defined(__AVX512F__)
-/* Bias, residual, activation and the (masked) store of chunk c's sums. */
+/* The residual (z, may be NULL) and activation on a chunk's sums, then
+ * their first n lanes (at most 16) stored to y. */
+static inline void store_chunk(__m512 v, float *y, const float *z, int64_t n, int fuse_act, const cpu_act *act) {
+  const __mmask16 keep = first_lanes(n);
+  if (z) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(keep, z));
+  if (fuse_act) v = (__m512)act_v((vfw)v, act);
+  _mm512_mask_storeu_ps(y, keep, v);
+}
+
+/* store_chunk for chunk c of a flat plane. */
 static inline void flat_store(__m512 v, int64_t c, int64_t plane, const float *z, int fuse_act, const cpu_act *act,
                               float *y) {
-  const int64_t q = c * 16, n = plane - q < 16 ? plane - q : 16;
-  const __mmask16 keep = (__mmask16)(n == 16 ? 0xFFFF : (1u << n) - 1);
-  if (z) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(keep, z + q));
-  if (fuse_act) v = (__m512)act_v((vfw)v, act);
-  _mm512_mask_storeu_ps(y + q, keep, v);
+  store_chunk(v, y + c * 16, z ? z + c * 16 : NULL, plane - c * 16, fuse_act, act);
 }
 
 static void depthwise_flat(const cpu_window *g, const uint16_t *masks, const int64_t *toff, const float *x,
@@ -325,11 +330,8 @@ static inline __attribute__((always_inline)) void depthwise_s2_k(const cpu_windo
       __m512 v = acc[0];
 #pragma GCC unroll 5
       for (int j = 1; j < K; j++) v = _mm512_add_ps(v, acc[j]);
-      const int64_t q = oy * g->ow + 16 * ch, n = g->ow - 16 * ch < 16 ? g->ow - 16 * ch : 16;
-      const __mmask16 keep = (__mmask16)(n == 16 ? 0xFFFF : (1u << n) - 1);
-      if (z) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(keep, z + q));
-      if (fuse_act) v = (__m512)act_v((vfw)v, act);
-      _mm512_mask_storeu_ps(y + q, keep, v);
+      const int64_t q = oy * g->ow + 16 * ch;
+      store_chunk(v, y + q, z ? z + q : NULL, g->ow - 16 * ch, fuse_act, act);
     }
   }
   if (act->kind != CPU_ACT_NONE && !fuse_act) activation(y, y, g->oh * g->ow, act);
@@ -377,8 +379,7 @@ static inline __attribute__((always_inline)) void maxpool_s2_k(const cpu_window 
         }
         pe[i] = e, po[i] = o;
       }
-      const int64_t n = g->ow - 16 * ch < 16 ? g->ow - 16 * ch : 16;
-      _mm512_mask_storeu_ps(y + oy * g->ow + 16 * ch, (__mmask16)(n == 16 ? 0xFFFF : (1u << n) - 1), acc);
+      _mm512_mask_storeu_ps(y + oy * g->ow + 16 * ch, first_lanes(g->ow - 16 * ch), acc);
     }
   }
 }
@@ -627,7 +628,7 @@ enum { WT = 16 };
 static inline void copy_short(float *dst, const float *src, int64_t n) {
 #if defined(__AVX512F__)
   for (int64_t i = 0; i < n; i += 16) {
-    const __mmask16 m = (__mmask16)(n - i >= 16 ? 0xFFFF : (1u << (n - i)) - 1);
+    const __mmask16 m = first_lanes(n - i);
     _mm512_mask_storeu_ps(dst + i, m, _mm512_maskz_loadu_ps(m, src + i));
   }
 #else

@@ -138,6 +138,11 @@ static inline vfw act_v(vfw v, const cpu_act *act) {
   }
 }
 
+#if defined(__AVX512F__)
+/* The first n of 16 lanes (n clamped to [0, 16]): the mask of a chunk's
+ * valid lanes for masked loads and stores. */
+static inline __mmask16 first_lanes(int64_t n) { return (__mmask16)(n >= 16 ? 0xFFFF : n <= 0 ? 0 : (1u << n) - 1); }
+#endif
 
 /* Transposes a GEMM_VW x GEMM_VW block held as GEMM_VW vectors: lane j of
  * r[i] becomes lane i of r[j]. log2(VW) rounds of a perfect shuffle: round
